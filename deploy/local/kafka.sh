@@ -65,6 +65,15 @@ java_args() {
     -cp "$LIBS/*")
 }
 
+# kill -0 also succeeds on a zombie (exited, not yet reaped by its parent), so
+# zombies count as dead: a container's PID 1 may reap late or never.
+alive() {
+  local stat
+  kill -0 "$1" 2>/dev/null || return 1
+  stat="$(ps -p "$1" -o stat= 2>/dev/null || true)"
+  [[ "${stat}" != Z* ]]
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # PID of our broker if it is running, else nothing (exit 1). The command line is
@@ -74,7 +83,7 @@ broker_pid() {
   [[ -f "$PIDFILE" ]] || return 1
   pid="$(<"$PIDFILE")"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  alive "$pid" || return 1
   args="$(ps -p "$pid" -o args= 2>/dev/null || true)"
   [[ "$args" == *kafka.Kafka*"$CONF"* ]] || return 1
   echo "$pid"
@@ -94,10 +103,14 @@ cmd_fetch() {
   local tmp="$LIBS.tmp.$$"
   rm -rf "$tmp"
   mkdir -p "$(dirname "$LIBS")"
-  if ! mvn -B -q -Dstyle.color=never -f "$HERE/pom.xml" dependency:copy-dependencies "-Dkafka.libs.dir=$tmp"; then
-    rm -rf "$tmp"
+  # Maven's output goes to a file and is shown only on failure (-q still prints
+  # colour escapes with Maven 3.8).
+  if ! mvn -B -q -f "$HERE/pom.xml" dependency:copy-dependencies "-Dkafka.libs.dir=$tmp" >"$tmp.mvn.log" 2>&1; then
+    cat "$tmp.mvn.log" >&2
+    rm -rf "$tmp" "$tmp.mvn.log"
     die "mvn dependency:copy-dependencies failed"
   fi
+  rm -f "$tmp.mvn.log"
   [[ -f "$tmp/kafka_2.13-$KAFKA_VERSION.jar" ]] || { rm -rf "$tmp"; die "kafka_2.13-$KAFKA_VERSION.jar missing after fetch"; }
   pom_hash >"$tmp/.fetched"
   rm -rf "$LIBS"
@@ -116,10 +129,42 @@ render_config() {
   mv "$CONF.tmp" "$CONF"
 }
 
+# Wait until the broker (pid $1) has logged STARTED_LINE and the client port accepts
+# connections. An open port alone is not enough: the socket server binds before the
+# broker has registered with the controller and been unfenced; KafkaRaftServer logs
+# "[KafkaRaftServer nodeId=1] Kafka Server started" once startup has completed.
+wait_ready() {
+  local pid="$1" t0=$SECONDS
+  while (( SECONDS - t0 < START_TIMEOUT )); do
+    if grep -q "$STARTED_LINE" "$OUT" 2>/dev/null && port_open "$PORT"; then
+      log "Kafka $KAFKA_VERSION up on 127.0.0.1:$PORT (pid $pid, waited $((SECONDS - t0))s, log $OUT)"
+      return 0
+    fi
+    if ! alive "$pid"; then
+      rm -f "$PIDFILE"
+      tail -n 40 "$OUT" >&2 || true
+      die "broker exited during startup (log: $OUT)"
+    fi
+    sleep 0.5
+  done
+  tail -n 40 "$OUT" >&2 || true
+  die "broker did not log '$STARTED_LINE' within ${START_TIMEOUT}s (still running as pid $pid; '$0 stop' to stop it)"
+}
+
+# Serialise start/stop/wipe of one data dir (e.g. parallel test workers), where
+# flock(1) exists. The lock file sits next to the data dir so that wipe keeps it.
+take_lock() {
+  command -v flock >/dev/null || return 0
+  mkdir -p "$(dirname "$DATA")"
+  exec 9>"$DATA.lock"
+  flock 9
+}
+
 cmd_start() {
   local pid
   if pid="$(broker_pid)"; then
-    log "already running (pid $pid) on 127.0.0.1:$PORT"
+    log "already running (pid $pid)"
+    wait_ready "$pid"
     return 0
   fi
   local p
@@ -143,30 +188,14 @@ cmd_start() {
 
   [[ -f "$OUT" ]] && mv -f "$OUT" "$OUT.1"
   # setsid (when available) detaches the broker from the caller's process group,
-  # so Ctrl-C in the calling terminal does not kill it.
+  # so Ctrl-C in the calling terminal does not reach it.
   local -a detach=()
   command -v setsid >/dev/null && detach=(setsid)
-  nohup "${detach[@]}" "$JAVA" "${JAVA_ARGS[@]}" kafka.Kafka "$CONF" >"$OUT" 2>&1 </dev/null &
+  # 9>&-: the broker must not inherit (and so keep holding) the take_lock fd.
+  nohup "${detach[@]}" "$JAVA" "${JAVA_ARGS[@]}" kafka.Kafka "$CONF" >"$OUT" 2>&1 </dev/null 9>&- &
   pid=$!
   echo "$pid" >"$PIDFILE"
-
-  # An open port is not enough (the socket server binds before the broker is
-  # registered and unfenced); KafkaRaftServer logs this line once startup completes.
-  local t0=$SECONDS
-  while (( SECONDS - t0 < START_TIMEOUT )); do
-    if grep -q "$STARTED_LINE" "$OUT" 2>/dev/null && port_open "$PORT"; then
-      log "Kafka $KAFKA_VERSION up on 127.0.0.1:$PORT (pid $pid, $((SECONDS - t0))s, log $OUT)"
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$PIDFILE"
-      tail -n 40 "$OUT" >&2 || true
-      die "broker exited during startup (log: $OUT)"
-    fi
-    sleep 0.5
-  done
-  tail -n 40 "$OUT" >&2 || true
-  die "broker did not log '$STARTED_LINE' within ${START_TIMEOUT}s (still running as pid $pid; '$0 stop' to stop it)"
+  wait_ready "$pid"
 }
 
 cmd_stop() {
@@ -178,13 +207,17 @@ cmd_stop() {
   fi
   kill -TERM "$pid" 2>/dev/null || true   # controlled shutdown
   local t0=$SECONDS
-  while kill -0 "$pid" 2>/dev/null && (( SECONDS - t0 < STOP_TIMEOUT )); do
+  while alive "$pid" && (( SECONDS - t0 < STOP_TIMEOUT )); do
     sleep 0.5
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     log "still running after ${STOP_TIMEOUT}s, sending SIGKILL to $pid"
     kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+    local t1=$SECONDS
+    while alive "$pid"; do
+      (( SECONDS - t1 < 10 )) || die "pid $pid survived SIGKILL for 10s"
+      sleep 0.2
+    done
   fi
   rm -f "$PIDFILE"
   log "stopped (pid $pid, $((SECONDS - t0))s)"
@@ -192,12 +225,15 @@ cmd_stop() {
 
 cmd_status() {
   local pid
-  if pid="$(broker_pid)" && port_open "$PORT"; then
-    echo "running: pid $pid, 127.0.0.1:$PORT, data $DATA"
-    return 0
+  if ! pid="$(broker_pid)"; then
+    echo "not running"
+    return 1
   fi
-  echo "not running"
-  return 1
+  if ! port_open "$PORT"; then
+    echo "pid $pid is alive but 127.0.0.1:$PORT does not accept connections (starting or stopping?)"
+    return 1
+  fi
+  echo "running: pid $pid, 127.0.0.1:$PORT, data $DATA"
 }
 
 cmd_wipe() {
@@ -220,10 +256,10 @@ cmd_logs() {
 
 case "${1:-}" in
   fetch) cmd_fetch ;;
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start) take_lock; cmd_start ;;
+  stop) take_lock; cmd_stop ;;
   status) cmd_status ;;
-  wipe) cmd_wipe ;;
+  wipe) take_lock; cmd_wipe ;;
   logs) cmd_logs ;;
   -h|--help|help) usage 0 ;;
   *) usage 2 >&2 ;;

@@ -1,0 +1,52 @@
+"""The detector interface the stack runs.
+
+A detector sees texts, never records: structure (JSON fields, CSV columns) is the engine's job.
+Detectors take a batch because the expensive ones (NER) are only fast when batched; cheap ones
+inherit the per-text loop.
+"""
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from detectors.finding import Finding
+
+
+class BudgetExceeded(Exception):
+    """A detector ran past the time budget of a text. The text must fail closed."""
+
+
+class Detector(ABC):
+    """One concern (e-mail, phones, NER, ...) that turns text into findings.
+
+    ``cost`` orders the stack, cheapest first, so that a budget overrun is more likely to happen
+    after the cheap, precise detectors already ran (the text still fails closed either way).
+    """
+
+    id: str = "detector"
+    cost: int = 10
+
+    @property
+    def entities(self) -> frozenset[str]:
+        """Entity names this detector can emit (for catalogues, policies and the README)."""
+        return frozenset()
+
+    @abstractmethod
+    def detect(self, text: str, deadline: float) -> list[Finding]:
+        """Findings in ``text``; raise ``BudgetExceeded`` once ``time.monotonic() > deadline``."""
+
+    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float]) -> list[list[Finding] | BaseException]:
+        """Per text: its findings, or the exception that stopped it (the stack fails it closed)."""
+        out: list[list[Finding] | BaseException] = []
+        for text, deadline in zip(texts, deadlines):
+            try:
+                out.append(self.detect(text, deadline))
+            except Exception as exc:  # noqa: BLE001 - isolated per text, reported by type only
+                out.append(exc)
+        return out
+
+
+def check_deadline(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise BudgetExceeded

@@ -1,0 +1,73 @@
+"""The entity catalogue: every label the detectors emit and what kind of thing it is.
+
+Names follow Presidio where Presidio has one (EMAIL_ADDRESS, PHONE_NUMBER, US_SSN, ...), so
+findings convert to ``RecognizerResult`` without a mapping table. ``category`` is the coarse label
+of the labelled corpora in ``shared/data/dev`` (and of ``scrubber eval``); ``kind`` is what
+policies and the release check reason about.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(str, Enum):
+    DIRECT = "direct"        # identifies a person on its own (email, phone, SSN, card)
+    QUASI = "quasi"          # identifies in combination (location, organization, date of birth)
+    SECRET = "secret"        # a credential: always fatal in a release
+    CONTEXT = "context"      # reported, rarely rewritten (plain dates and times)
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    category: str
+    kind: Kind
+    description: str
+
+
+_CATALOGUE = [
+    Entity("PERSON", "PERSON", Kind.DIRECT, "a person's name"),
+    Entity("EMAIL_ADDRESS", "EMAIL", Kind.DIRECT, "e-mail address"),
+    Entity("PHONE_NUMBER", "PHONE", Kind.DIRECT, "phone number, international formats"),
+    Entity("CREDIT_CARD", "CREDIT_CARD", Kind.DIRECT, "payment card number (Luhn-valid, known IIN)"),
+    Entity("US_SSN", "SSN", Kind.DIRECT, "US social security number"),
+    Entity("US_ITIN", "SSN", Kind.DIRECT, "US individual taxpayer id"),
+    Entity("IP_ADDRESS", "IP_ADDRESS", Kind.DIRECT, "IPv4 or IPv6 address"),
+    Entity("MAC_ADDRESS", "ID_NUMBER", Kind.DIRECT, "network hardware address"),
+    Entity("IBAN_CODE", "IBAN", Kind.DIRECT, "international bank account number"),
+    Entity("US_BANK_NUMBER", "ID_NUMBER", Kind.DIRECT, "US bank account number (with context)"),
+    Entity("ABA_ROUTING_NUMBER", "ID_NUMBER", Kind.DIRECT, "US bank routing number (ABA checksum)"),
+    Entity("US_PASSPORT", "ID_NUMBER", Kind.DIRECT, "passport number (with context)"),
+    Entity("US_DRIVER_LICENSE", "ID_NUMBER", Kind.DIRECT, "driver licence number (with context)"),
+    Entity("DATE_OF_BIRTH", "DATE_TIME", Kind.QUASI, "a date with birth context"),
+    Entity("STREET_ADDRESS", "ADDRESS", Kind.DIRECT, "street address with number, street, unit, ZIP"),
+    Entity("URL", "URL", Kind.QUASI, "URL or domain name"),
+    Entity("CREDENTIAL_URL", "SECRET", Kind.SECRET, "URL carrying a password or personal token"),
+    Entity("TRACKING_NUMBER", "ID_NUMBER", Kind.DIRECT, "parcel tracking number (UPS, FedEx, USPS, DHL)"),
+    Entity("VIN", "ID_NUMBER", Kind.DIRECT, "vehicle identification number"),
+    Entity("IMEI", "ID_NUMBER", Kind.DIRECT, "mobile device IMEI"),
+    Entity("ADVERTISING_ID", "ID_NUMBER", Kind.DIRECT, "mobile advertising id (IDFA / GAID)"),
+    Entity("ACCOUNT_ID", "ID_NUMBER", Kind.DIRECT, "customer or account id (with context)"),
+    Entity("API_KEY", "SECRET", Kind.SECRET, "vendor API key or token"),
+    Entity("PRIVATE_KEY", "SECRET", Kind.SECRET, "PEM private key block"),
+    Entity("PASSWORD", "SECRET", Kind.SECRET, "password or secret in an assignment"),
+    Entity("JWT", "SECRET", Kind.SECRET, "JSON web token"),
+    Entity("LOCATION", "LOCATION", Kind.QUASI, "city, region, country, place"),
+    Entity("ORGANIZATION", "ORGANIZATION", Kind.QUASI, "company or institution"),
+    Entity("NRP", "OTHER", Kind.QUASI, "nationality, religious or political group"),
+    Entity("DATE_TIME", "DATE_TIME", Kind.CONTEXT, "a plain date or time"),
+]
+
+ENTITIES: dict[str, Entity] = {e.name: e for e in _CATALOGUE}
+
+
+def category_of(entity: str) -> str:
+    """Coarse label used by the labelled corpora; unknown (user-defined) entities are ID_NUMBER."""
+    known = ENTITIES.get(entity)
+    return known.category if known else "ID_NUMBER"
+
+
+def kind_of(entity: str) -> Kind:
+    known = ENTITIES.get(entity)
+    return known.kind if known else Kind.DIRECT

@@ -1,0 +1,90 @@
+"""The detector stack: runs detectors cheapest first over a batch, applies per-entity lists and
+thresholds, resolves overlaps, and fails a text closed when anything goes wrong with it.
+
+Failing closed is the contract the whole product rests on: a text whose detection did not finish
+(exception, time budget) is returned with ``failure`` set, and callers must withhold or redact it
+wholesale. ``failure`` names the detector and the exception type only, never the text.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from detectors.base import BudgetExceeded, Detector
+from detectors.finding import Finding
+from detectors.lists import EntityLists
+from detectors.resolve import resolve
+
+
+@dataclass(slots=True)
+class Detection:
+    """The outcome for one text: resolved findings, or why detection failed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    failure: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+
+class DetectorStack:
+    """Detectors in cost order plus the per-entity settings that apply across all of them."""
+
+    def __init__(self, detectors: Sequence[Detector], lists: EntityLists | None = None,
+                 thresholds: dict[str, float] | None = None, default_threshold: float = 0.0,
+                 budget_ms: float = 200.0) -> None:
+        self.detectors = sorted(detectors, key=lambda d: (d.cost, d.id))
+        self.lists = lists or EntityLists()
+        self.thresholds = dict(thresholds or {})
+        self.default_threshold = default_threshold
+        self.budget_ms = budget_ms
+
+    @property
+    def entities(self) -> frozenset[str]:
+        out: set[str] = set(self.lists.deny)
+        for d in self.detectors:
+            out |= d.entities
+        return frozenset(out)
+
+    def detect(self, text: str) -> Detection:
+        return self.detect_batch([text])[0]
+
+    def detect_batch(self, texts: Sequence[str], *, resolve_overlaps: bool = True) -> list[Detection]:
+        start = time.monotonic()
+        budget = self.budget_ms / 1000.0
+        # Each text owns its budget; a batch of n texts may take n budgets in all, so one slow text
+        # cannot starve the others, and batched NER gets the time its batch is worth.
+        deadlines = [start + budget * (i + 1) for i in range(len(texts))]
+        raw: list[list[Finding]] = [self.lists.deny_findings(t) for t in texts]
+        failures: list[str | None] = [None] * len(texts)
+        for det in self.detectors:
+            live = [i for i, f in enumerate(failures) if f is None]
+            if not live:
+                break
+            results = det.detect_batch([texts[i] for i in live], [deadlines[i] for i in live])
+            for i, res in zip(live, results):
+                if isinstance(res, BaseException):
+                    failures[i] = _failure_reason(det.id, res)
+                else:
+                    raw[i].extend(res)
+        out: list[Detection] = []
+        for text, found, failure in zip(texts, raw, failures):
+            if failure is not None:
+                out.append(Detection(failure=failure))
+                continue
+            kept = [f for f in found if self._passes(text, f)]
+            out.append(Detection(resolve(kept) if resolve_overlaps else sorted(kept, key=lambda f: (f.start, f.end))))
+        return out
+
+    def _passes(self, text: str, f: Finding) -> bool:
+        if f.score < self.thresholds.get(f.entity, self.default_threshold):
+            return False
+        return not self.lists.allowed(f.entity, text[f.start:f.end])
+
+
+def _failure_reason(detector_id: str, exc: BaseException) -> str:
+    if isinstance(exc, (BudgetExceeded, TimeoutError)):
+        return f"time budget exceeded in detector {detector_id}"
+    return f"detector {detector_id} failed: {type(exc).__name__}"
