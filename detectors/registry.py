@@ -1,0 +1,39 @@
+"""Builds the detector stack from settings: the one place that knows every detector class."""
+from __future__ import annotations
+
+from detectors.base import Detector
+from detectors.lists import EntityLists
+from detectors.pack import builtin_pack_paths, load_pack
+from detectors.pattern import PatternDetector
+from detectors.settings import DetectorSettings
+from detectors.stack import DetectorStack
+
+
+def build_detectors(settings: DetectorSettings) -> list[Detector]:
+    disabled = set(settings.disable)
+    packs = [load_pack(p) for p in [*map(str, builtin_pack_paths()), *settings.packs]]
+    for pack in packs:
+        pack.rules = [r for r in pack.rules if f"{pack.pack}.{r.id}" not in disabled and r.id not in disabled]
+    detectors: list[Detector] = [PatternDetector(packs)]
+    if "phone" not in disabled:
+        from detectors.phone import PhoneDetector
+        detectors.append(PhoneDetector())
+    if settings.names and "names" not in disabled:
+        from detectors.names import NameDetector
+        detectors.append(NameDetector())
+    if settings.ner.mode != "off" and "ner" not in disabled:
+        from detectors.ner import NerDetector
+        detectors.append(NerDetector(settings.ner))
+    if settings.presidio.recognizers or settings.presidio.config_file:
+        from detectors.presidio_adapter import PresidioDetector
+        detectors.append(PresidioDetector.from_settings(settings.presidio))
+    return detectors
+
+
+def build_stack(settings: DetectorSettings | None = None) -> DetectorStack:
+    settings = settings or DetectorSettings()
+    return DetectorStack(build_detectors(settings),
+                         lists=EntityLists(allow=settings.allow_list, deny=settings.deny_list),
+                         thresholds=settings.thresholds,
+                         default_threshold=settings.default_threshold,
+                         budget_ms=settings.budget_ms)
