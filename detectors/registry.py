@@ -37,3 +37,15 @@ def build_stack(settings: DetectorSettings | None = None) -> DetectorStack:
                          thresholds=settings.thresholds,
                          default_threshold=settings.default_threshold,
                          budget_ms=settings.budget_ms)
+
+
+def pack_version(settings: DetectorSettings | None = None) -> str:
+    """A short hash of every pack file and the detector settings: recorded in output headers so a
+    consumer knows which rules scrubbed a record, and changes whenever a rule does."""
+    import hashlib
+    settings = settings or DetectorSettings()
+    digest = hashlib.sha256(settings.model_dump_json().encode())
+    for path in [*map(str, builtin_pack_paths()), *settings.packs]:
+        with open(path, "rb") as fh:
+            digest.update(fh.read())
+    return digest.hexdigest()[:12]

@@ -6,6 +6,7 @@ so we load twice (the text is small): once for values, once for positions.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -52,16 +53,20 @@ def _line_for(loc: tuple, positions: dict[tuple, int]) -> int:
     return 1
 
 
-def load_model(path: Path, model: type[M]) -> M:
-    """Read ``path`` as YAML and validate it as ``model``; raise ``ConfigError`` on any problem."""
+Check = Callable[[M], list[tuple[tuple, str]]]
+
+
+def load_model(path: Path, model: type[M], check: "Check | None" = None) -> M:
+    """Read ``path`` as YAML and validate it as ``model``; raise ``ConfigError`` on any problem.
+    ``check`` adds cross-field rules; it returns (key path, message) pairs, located like the rest."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, [f"{path}: cannot read: {type(exc).__name__}: {exc}"]) from None
-    return parse_model(text, model, str(path))
+    return parse_model(text, model, str(path), check)
 
 
-def parse_model(text: str, model: type[M], name: str = "<config>") -> M:
+def parse_model(text: str, model: type[M], name: str = "<config>", check: "Check | None" = None) -> M:
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text)
@@ -73,10 +78,14 @@ def parse_model(text: str, model: type[M], name: str = "<config>") -> M:
         data = {}
     positions = _positions(node) if node is not None else {}
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            problems.append(f"{name}:{_line_for(loc, positions)}: {_format_loc(loc)}: {err['msg']}")
-        raise ConfigError(name, problems) from None
+        raise ConfigError(name, [_located(name, tuple(e["loc"]), e["msg"], positions) for e in exc.errors()]) from None
+    problems = check(parsed) if check else []
+    if problems:
+        raise ConfigError(name, [_located(name, loc, msg, positions) for loc, msg in problems])
+    return parsed
+
+
+def _located(name: str, loc: tuple, msg: str, positions: dict[tuple, int]) -> str:
+    return f"{name}:{_line_for(loc, positions)}: {_format_loc(loc)}: {msg}"
