@@ -116,7 +116,7 @@ class TopicsFile(BaseModel):
         ) for r in self.routes]
 
 
-def _cross_checks(cfg: TopicsFile) -> list[tuple[tuple, str]]:
+def _cross_checks(cfg: TopicsFile, require_routes: bool = True) -> list[tuple[tuple, str]]:
     problems: list[tuple[tuple, str]] = []
     try:
         known = cfg.all_policies()
@@ -137,7 +137,7 @@ def _cross_checks(cfg: TopicsFile) -> list[tuple[tuple, str]]:
         quarantine = r.quarantine or cfg.defaults.quarantine
         if quarantine == r.output or quarantine in inputs:
             problems.append((("routes", i, "quarantine"), f"quarantine topic {quarantine!r} must differ from inputs and outputs"))
-    if not cfg.routes:
+    if require_routes and not cfg.routes:
         problems.append((("routes",), "at least one route is needed"))
     return problems
 
@@ -148,3 +148,9 @@ def load_topics(path: str | Path) -> TopicsFile:
 
 def parse_topics(text: str, name: str = "topics.yaml") -> TopicsFile:
     return parse_model(text, TopicsFile, name, _cross_checks)
+
+
+def load_settings(path: str | Path) -> TopicsFile:
+    """The same file format for the CLI tools, which use its detectors and policies sections
+    and need no routes."""
+    return load_model(Path(path), TopicsFile, lambda cfg: _cross_checks(cfg, require_routes=False))
