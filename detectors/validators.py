@@ -44,3 +44,412 @@ def luhn(text: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+def _compact(text: str) -> str:
+    """The matched text without the separators ids are commonly written with."""
+    return "".join(ch for ch in text if ch not in " -./\u00a0\t")
+
+
+def _luhn_digits(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _consistent_separators(text: str) -> bool:
+    """At most one kind of separator between digit groups ('4111 1111-1111 1111' is not a card)."""
+    seps = {ch for ch in text if not ch.isalnum()}
+    return len(seps) <= 1
+
+
+# ----------------------------------------------------------------------------------- cards
+
+def _card_brand(d: str) -> str | None:
+    """Brand of a card number from its IIN and length (current ranges, 2024)."""
+    n = len(d)
+    p2, p3, p4, p6 = int(d[:2]), int(d[:3]), int(d[:4]), int(d[:6])
+    if d[0] == "4" and n in (13, 16, 19):
+        return "visa"
+    if (51 <= p2 <= 55 or 2221 <= p4 <= 2720) and n == 16:
+        return "mastercard"
+    if p2 in (34, 37) and n == 15:
+        return "amex"
+    if (p4 == 6011 or p2 == 65 or 644 <= p3 <= 649 or 622126 <= p6 <= 622925) and 16 <= n <= 19:
+        return "discover"
+    if 3528 <= p4 <= 3589 and 16 <= n <= 19:
+        return "jcb"
+    if (300 <= p3 <= 305 or p2 in (36, 38, 39) or p4 == 3095) and 14 <= n <= 19:
+        return "diners"
+    if p2 == 62 and 16 <= n <= 19:
+        return "unionpay"
+    if (p2 in (50, 56, 57, 58, 63, 67) or p2 == 60 or p2 == 61 or p2 == 68 or p2 == 69) and 12 <= n <= 19:
+        return "maestro"
+    if p4 in (2200, 2201, 2202, 2203, 2204) and n == 16:
+        return "mir"
+    return None
+
+
+@validator("credit_card")
+def credit_card(text: str) -> bool:
+    """Luhn-valid, a known issuer range for its length, one kind of separator, not all one digit."""
+    if not _consistent_separators(text):
+        return False
+    d = digits_of(text)
+    if not 12 <= len(d) <= 19 or len(set(d)) < 2:
+        return False
+    return _card_brand(d) is not None and _luhn_digits(d)
+
+
+# ------------------------------------------------------------------------------ US numbers
+
+@validator("us_ssn")
+def us_ssn(text: str) -> bool:
+    """SSA rules: area not 000, 666 or 900-999; group not 00; serial not 0000; no known fakes."""
+    if not _consistent_separators(text):
+        return False
+    d = digits_of(text)
+    if len(d) != 9:
+        return False
+    area, group, serial = int(d[:3]), int(d[3:5]), int(d[5:])
+    if area == 0 or area == 666 or area >= 900 or group == 0 or serial == 0:
+        return False
+    if d in ("078051120", "219099999", "123456789") or len(set(d)) == 1:
+        return False
+    return True
+
+
+@validator("us_itin")
+def us_itin(text: str) -> bool:
+    """IRS ITIN: 9XX-GG-XXXX with group 50-65, 70-88, 90-92 or 94-99."""
+    if not _consistent_separators(text):
+        return False
+    d = digits_of(text)
+    if len(d) != 9 or d[0] != "9":
+        return False
+    g = int(d[3:5])
+    return 50 <= g <= 65 or 70 <= g <= 88 or 90 <= g <= 92 or 94 <= g <= 99
+
+
+@validator("aba_routing")
+def aba_routing(text: str) -> bool:
+    """ABA routing number: valid Federal Reserve prefix and the 3-7-1 weighted checksum."""
+    d = digits_of(text)
+    if len(d) != 9 or len(set(d)) == 1:
+        return False
+    p = int(d[:2])
+    if not (p <= 12 or 21 <= p <= 32 or 61 <= p <= 72 or p == 80):
+        return False
+    w = (3, 7, 1) * 3
+    return sum(int(c) * k for c, k in zip(d, w)) % 10 == 0
+
+
+# ------------------------------------------------------------------------------- network
+
+@validator("ipv4")
+def ipv4(text: str) -> bool:
+    parts = text.split(".")
+    if len(parts) != 4:
+        return False
+    for p in parts:
+        if not p.isdigit() or len(p) > 3 or (len(p) > 1 and p[0] == "0") or int(p) > 255:
+            return False
+    return True
+
+
+@validator("ipv6")
+def ipv6(text: str) -> bool:
+    import ipaddress
+    try:
+        addr = ipaddress.IPv6Address(text.split("%", 1)[0])
+    except ValueError:
+        return False
+    # '::' alone and tiny compressed forms ('1::', '::1') are too ambiguous in prose, except ::1.
+    return text.count(":") >= 3 or str(addr) == "::1"
+
+
+@validator("mac")
+def mac(text: str) -> bool:
+    hexes = _compact(text.replace(":", "").replace("-", "").replace(".", ""))
+    return len(hexes) == 12 and hexes.upper() not in ("000000000000", "FFFFFFFFFFFF")
+
+
+# --------------------------------------------------------------------------------- banking
+
+@validator("iban")
+def iban(text: str) -> bool:
+    """Per-country length and mod-97 (python-stdnum keeps the registry current)."""
+    from stdnum import iban as _iban
+    try:
+        return _iban.is_valid(text)
+    except Exception:  # noqa: BLE001 - stdnum raises several types on odd input
+        return False
+
+
+# -------------------------------------------------------------------------------- shipping
+
+def _ups_value(ch: str) -> int:
+    if ch.isdigit():
+        return ord(ch) - 48
+    return (ord(ch.upper()) - 63) % 10
+
+
+@validator("ups")
+def ups(text: str) -> bool:
+    """UPS 1Z tracking number: 1Z + 6 shipper + 2 service + 7 package + mod-10 check digit."""
+    t = _compact(text).upper()
+    if len(t) != 18 or not t.startswith("1Z") or not t[17].isdigit():
+        return False
+    body = t[2:17]
+    total = sum(_ups_value(c) * (2 if i % 2 else 1) for i, c in enumerate(body))
+    return (10 - total % 10) % 10 == int(t[17])
+
+
+def _mod10_31(digits: str) -> bool:
+    """Check digit = 10 - (3*odd-from-right + even-from-right) mod 10 (FedEx 15/SSCC, USPS IMpb)."""
+    body, check = digits[:-1], int(digits[-1])
+    s = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
+    return (10 - s % 10) % 10 == check
+
+
+@validator("fedex12")
+def fedex12(text: str) -> bool:
+    """FedEx Express 12-digit: weights 1,3,7 from the right over 11 digits, mod 11, mod 10."""
+    d = digits_of(text)
+    if len(d) != 12 or len(set(d)) < 3:
+        return False
+    w = (1, 3, 7)
+    s = sum(int(c) * w[i % 3] for i, c in enumerate(reversed(d[:11])))
+    return (s % 11) % 10 == int(d[11])
+
+
+@validator("fedex15")
+def fedex15(text: str) -> bool:
+    """FedEx Ground 15-digit (and 96-prefixed 22-digit SSCC-style): mod-10 with weights 3,1."""
+    d = digits_of(text)
+    if len(d) not in (15, 20, 22) or len(set(d)) < 3:
+        return False
+    return _mod10_31(d)
+
+
+@validator("usps")
+def usps(text: str) -> bool:
+    """USPS IMpb 20/22 digits (prefix 91-95, or 420+ZIP routed) and S10 13-char international."""
+    t = _compact(text).upper()
+    if len(t) == 13 and t[:2].isalpha() and t[11:].isalpha() and t[2:11].isdigit():
+        d = t[2:10]
+        w = (8, 6, 4, 2, 3, 5, 9, 7)
+        c = 11 - sum(int(x) * k for x, k in zip(d, w)) % 11
+        c = 5 if c == 11 else 0 if c == 10 else c
+        return c == int(t[10])
+    d = digits_of(t)
+    if len(d) != len(t) or len(set(d)) < 3:
+        return False
+    if d.startswith("420") and len(d) in (30, 34):  # 420 + ZIP (5 or 9) + IMpb 22
+        d = d[-22:]
+    if len(d) not in (20, 22, 26):
+        return False
+    return _mod10_31(d)
+
+
+@validator("dhl")
+def dhl(text: str) -> bool:
+    """DHL Express 10-digit waybill: check digit = first nine mod 7."""
+    d = digits_of(text)
+    if len(d) != 10 or len(set(d)) < 3:
+        return False
+    return int(d[:9]) % 7 == int(d[9])
+
+
+# ---------------------------------------------------------------------------------- devices
+
+_VIN_VALUES = {**{str(i): i for i in range(10)},
+               **dict(zip("ABCDEFGH", range(1, 9))), **dict(zip("JKLMN", range(1, 6))), "P": 7, "R": 9,
+               **dict(zip("STUVWXYZ", range(2, 10)))}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+@validator("vin")
+def vin(text: str) -> bool:
+    """17 characters without I, O, Q; check digit at position 9 (North America; most makers world-wide)."""
+    t = text.upper()
+    if len(t) != 17 or any(c not in _VIN_VALUES for c in t):
+        return False
+    if sum(c.isdigit() for c in t) < 5 or sum(c.isalpha() for c in t) < 2:
+        return False
+    s = sum(_VIN_VALUES[c] * w for c, w in zip(t, _VIN_WEIGHTS)) % 11
+    return t[8] == ("X" if s == 10 else str(s))
+
+
+@validator("imei")
+def imei(text: str) -> bool:
+    d = digits_of(text)
+    return len(d) == 15 and len(set(d)) > 2 and _luhn_digits(d)
+
+
+# ---------------------------------------------------------------------------------- dates
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+
+
+@validator("date")
+def date(text: str) -> bool:
+    """A numeric date whose month and day are in range, in y-m-d, m/d/y or d/m/y order."""
+    import re
+    parts = [int(p) for p in re.findall(r"\d+", text)]
+    if len(parts) < 2:
+        return True  # month-name forms: the pattern already constrains them
+    if len(parts) >= 3 and parts[0] > 31:  # ISO y-m-d
+        y, m, d = parts[:3]
+        return 1 <= m <= 12 and 1 <= d <= 31 and 1000 <= y <= 2999
+    a, b = parts[0], parts[1]
+    if len(parts) >= 3:
+        y = parts[2]
+        if not (y < 100 or 1000 <= y <= 2999):
+            return False
+    ok_md = 1 <= a <= 12 and 1 <= b <= 31
+    ok_dm = 1 <= b <= 12 and 1 <= a <= 31
+    return ok_md or ok_dm
+
+
+# --------------------------------------------------------------------------------- secrets
+
+def shannon_entropy(s: str) -> float:
+    import math
+    if not s:
+        return 0.0
+    n = len(s)
+    counts: dict[str, int] = {}
+    for ch in s:
+        counts[ch] = counts.get(ch, 0) + 1
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+@validator("high_entropy")
+def high_entropy(text: str) -> bool:
+    """A random-looking token: >= 16 chars, letters and digits mixed, entropy >= 3.2 bits/char."""
+    t = text.strip("'\"")
+    if len(t) < 16:
+        return False
+    has_digit = any(c.isdigit() for c in t)
+    has_alpha = any(c.isalpha() for c in t)
+    if not (has_digit and has_alpha):
+        return False
+    return shannon_entropy(t) >= 3.2
+
+
+@validator("password")
+def password(text: str) -> bool:
+    """A password value, not a placeholder or a sentence word ('password is required')."""
+    t = text.strip("'\"")
+    if len(t) < 4 or len(t) > 128:
+        return False
+    low = t.lower()
+    if low in _PASSWORD_PLACEHOLDERS or set(low) <= {"*", "x", "•", "."}:
+        return False
+    if low.startswith(("${", "{{", "%(", "<", "$(")):
+        return False
+    return True
+
+
+_PASSWORD_PLACEHOLDERS = {
+    "required", "incorrect", "invalid", "wrong", "expired", "reset", "changed", "updated", "none", "null",
+    "true", "false", "empty", "missing", "here", "below", "above", "protected", "field", "please",
+    "password", "changeme", "example", "redacted", "hidden", "secret", "xxxx", "****", "your_password",
+    "yourpassword", "<password>", "not", "too", "the", "that", "this", "same", "different", "strong",
+    "weak", "case", "should", "must", "will", "was", "has", "have", "and", "for", "with", "manager",
+    "managers", "policy", "length", "hash", "hashes", "hashed", "recovery", "again", "also", "still",
+    "very", "being", "correct", "forgotten", "forgot", "stored", "saved", "sent", "typed", "entered",
+    "working", "valid", "accepted", "rejected", "set", "str", "string", "env", "getenv", "input",
+}
+
+
+@validator("jwt")
+def jwt(text: str) -> bool:
+    """Three base64url segments whose first decodes to a JSON header naming an algorithm."""
+    import base64
+    import json
+    head = text.split(".", 1)[0]
+    try:
+        raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+        obj = json.loads(raw)
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(obj, dict) and ("alg" in obj or "typ" in obj)
+
+
+# ------------------------------------------------------------------------------------ URLs
+
+# Common generic TLDs plus every two-letter country code. File extensions that are also real TLDs
+# (zip, mov, py, sh, md, rs, pl, ps) are left out of bare-domain matching: 'setup.py' is a file.
+_GENERIC_TLDS = (
+    "com net org edu gov mil int info biz name pro mobi aero coop museum app dev io ai co me tv cc "
+    "xyz online site store shop tech blog cloud live news club design space website page link "
+    "email agency digital media network solutions services systems company group global world "
+    "today life guru ninja rocks social team tools zone art studio games bank finance money "
+    "health care law legal church school academy education university college travel hotel "
+    "london nyc berlin paris tokyo amsterdam wiki top vip one fun icu ltd inc llc gmbh"
+).split()
+_CCTLDS = (
+    "ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs bt "
+    "bw by bz ca cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es "
+    "et eu fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht "
+    "hu id ie il im in iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls "
+    "lt lu lv ly ma mc md me mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni "
+    "nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se "
+    "sg sh si sj sk sl sm sn so sr ss st sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz "
+    "ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw"
+).split()
+TLDS = frozenset(_GENERIC_TLDS) | frozenset(_CCTLDS)
+# Endings that are far more often a file type or an English word run-on ('it.Is') than a domain.
+_BARE_TLD_EXCLUDED = frozenset("py sh md rs pl ps so is it in at be by me my no to us am an as do go "
+                               "id la ma mo na ne nu pe re sa se st ai cc".split())
+
+
+@validator("domain")
+def domain(text: str) -> bool:
+    """A bare host name whose last label is a known TLD and not a file extension or a word run-on."""
+    host = text.split("/", 1)[0].rstrip(".")
+    labels = host.split(".")
+    if len(labels) < 2:
+        return False
+    tld = labels[-1]
+    if not (tld.islower() or tld.isupper()):
+        return False
+    tld = tld.lower()
+    if tld not in TLDS:
+        return False
+    www = labels[0].lower() == "www"
+    if tld in _BARE_TLD_EXCLUDED and not www and len(labels) < 3:
+        return False
+    if any(lab.isdigit() for lab in labels):
+        return False
+    return www or len(labels[-2]) >= 2
+
+
+@validator("email")
+def email(text: str) -> bool:
+    host = text.rsplit("@", 1)[-1].rstrip(".").lower()
+    tld = host.rsplit(".", 1)[-1]
+    return tld in TLDS or (len(tld) >= 2 and tld.isalpha() and len(tld) <= 24 and tld not in _FILE_EXTS)
+
+
+_FILE_EXTS = frozenset("png jpg jpeg gif svg webp pdf txt csv json xml html htm js ts css exe dll so zip gz tar "
+                       "docx doc xlsx xls pptx log yaml yml ini cfg".split())
+
+
+@validator("password_prose")
+def password_prose(text: str) -> bool:
+    """'my password is X': X must look like a credential (a digit, a symbol or inner capitals),
+    so that 'my password is incorrect' is not one."""
+    if not password(text):
+        return False
+    has_digit = any(c.isdigit() for c in text)
+    has_symbol = any(not c.isalnum() for c in text)
+    inner_upper = any(c.isupper() for c in text[1:])
+    return has_digit or has_symbol or inner_upper

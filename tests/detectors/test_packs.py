@@ -1,0 +1,110 @@
+"""Every rule of every builtin pack: its own examples, and bounded time on adversarial input."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from detectors.base import BudgetExceeded
+from detectors.pack import builtin_pack_paths, load_pack
+from detectors.pattern import CompiledRule, PatternDetector, lower_same_length
+
+PACKS = [load_pack(p) for p in builtin_pack_paths()]
+RULES = [(pack.pack, rule) for pack in PACKS for rule in pack.rules]
+IDS = [f"{pack}.{rule.id}" for pack, rule in RULES]
+
+
+def _fires(pack: str, rule, text: str) -> bool:
+    """Whether the rule reports something in ``text``, prefilters included (as in production)."""
+    det = PatternDetector([type(PACKS[0])(pack=pack, rules=[rule])])
+    return bool(det.detect(text, time.monotonic() + 5))
+
+
+def test_builtin_packs_exist_and_ids_are_unique():
+    assert {p.pack for p in PACKS} >= {"pii", "ids", "secrets"}
+    for pack in PACKS:
+        ids = [r.id for r in pack.rules]
+        assert len(ids) == len(set(ids)), pack.pack
+
+
+@pytest.mark.parametrize(("pack", "rule"), RULES, ids=IDS)
+def test_rule_has_examples(pack, rule):
+    assert rule.examples.match, f"{pack}.{rule.id} has no positive examples"
+    assert rule.examples.no_match, f"{pack}.{rule.id} has no negative examples"
+
+
+@pytest.mark.parametrize(("pack", "rule"), RULES, ids=IDS)
+def test_rule_examples(pack, rule):
+    missed = [t for t in rule.examples.match if not _fires(pack, rule, t)]
+    wrong = [t for t in rule.examples.no_match if _fires(pack, rule, t)]
+    assert not missed, f"{pack}.{rule.id} misses {missed}"
+    assert not wrong, f"{pack}.{rule.id} fires on {wrong}"
+
+
+ADVERSARIAL = [
+    "1" * 50_000,
+    "a" * 50_000,
+    "A1" * 25_000,
+    "1-" * 25_000,
+    "1 " * 25_000,
+    "1." * 25_000,
+    ". " * 25_000,
+    "a." * 25_000,
+    "a@" * 25_000,
+    "a" * 25_000 + "@" + "a." * 10_000,
+    ":" * 50_000,
+    "a:" * 25_000,
+    "1Z" * 25_000,
+    "eyJ" + "a" * 50_000 + ".eyJ" + "a" * 10_000,
+    "-----BEGIN RSA PRIVATE KEY-----" + "A" * 50_000,
+    "-----BEGIN PRIVATE KEY-----\n" + "AAAA\n" * 10_000,
+    "http://" + "a" * 50_000,
+    "https://a/?" + "b=c&" * 12_000,
+    "password=" + "x" * 50_000,
+    "12 " + "Main " * 10_000 + "St",
+    "Via " + "Roma " * 10_000,
+    "address is " + "A " * 25_000,
+    "+1 " + "(1) " * 12_000,
+    "2024-" * 10_000,
+    "ssn routing account passport driver imei idfa tracking " + "1 2 3 " * 8_000,
+]
+LIMIT_S = 1.0
+
+
+@pytest.mark.parametrize(("pack", "rule"), RULES, ids=IDS)
+def test_rule_is_bounded_on_adversarial_input(pack, rule):
+    """Each rule either finishes quickly or stops at the deadline with BudgetExceeded."""
+    compiled = CompiledRule.build(rule, pack)
+    for text in ADVERSARIAL:
+        lower = lower_same_length(text)
+        t0 = time.monotonic()
+        try:
+            compiled.findings(text, lower, t0 + LIMIT_S)
+        except BudgetExceeded:
+            pass
+        elapsed = time.monotonic() - t0
+        assert elapsed < LIMIT_S + 0.5, f"{pack}.{rule.id} took {elapsed:.2f}s on {text[:20]!r}..."
+
+
+def test_detector_fails_closed_on_expired_deadline():
+    det = PatternDetector.builtin()
+    with pytest.raises(BudgetExceeded):
+        det.detect("call 415-204-3848 or mail a@b.com " * 10, time.monotonic() - 1)
+
+
+def test_date_of_birth_beats_date_time():
+    from detectors.resolve import resolve
+    det = PatternDetector.builtin()
+    text = "Social is 123-45-6789, DOB 3/13/1956."
+    found = resolve(det.detect(text, time.monotonic() + 5))
+    dates = [f for f in found if text[f.start:f.end] == "3/13/1956"]
+    assert [f.entity for f in dates] == ["DATE_OF_BIRTH"]
+
+
+def test_findings_carry_pack_rule_ids_and_spans():
+    det = PatternDetector.builtin()
+    text = "mail me at jane.doe@example.com"
+    found = [f for f in det.detect(text, time.monotonic() + 5) if f.entity == "EMAIL_ADDRESS"]
+    assert len(found) == 1
+    assert text[found[0].start:found[0].end] == "jane.doe@example.com"
+    assert found[0].detector == "pii.email"
