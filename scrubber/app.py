@@ -217,7 +217,13 @@ class ScrubberApp:
         for purpose in self.route.policy.key_purposes():
             self.keys.require(purpose)   # fail at start-up, not on the first PII value
         engine = self._engine or Engine.build(self.config.detectors, keys=self.keys)
-        return RoutePipeline(self.route, engine, pack_version(self.config.detectors), self.keys.quarantine)
+        pipeline = RoutePipeline(self.route, engine, pack_version(self.config.detectors), self.keys.quarantine)
+        # Warm up before joining the group: lazy loads (phone metadata, NER model, regex caches) on
+        # the first real batch would eat its time budget and quarantine good messages.
+        started = time.monotonic()
+        engine.scrub_texts(["warm-up: call +1 415 555 2671 or mail someone@example.com, Berlin, 10.0.0.1"])
+        log.info("engine ready", extra=self._ctx(warmup_seconds=round(time.monotonic() - started, 3)))
+        return pipeline
 
     def run(self) -> int:
         """Run until stopped (signal, ``max_messages``, idle timeout). Returns the exit code:
@@ -431,16 +437,20 @@ class ScrubberApp:
             return
         except MessageTooLarge:
             pass
-        key = self.processor.static_headers if self.processor is not None else []
+        static = self.processor.static_headers if self.processor is not None else []
         if out.kind == "output":
             stats.produced -= 1
             reason, detail = OUTPUT_TOO_LARGE, "scrubbed record exceeds the producer's message.max.bytes"
         else:
             stats.quarantined[out.reason or "unknown"] -= 1
-            reason, detail = out.reason or "unknown", "quarantine envelope exceeded message.max.bytes"
+            reason = out.reason or "unknown"
+            try:
+                detail = str(json.loads(out.value).get("detail", ""))
+            except ValueError:
+                detail = ""
         stats.quarantined[reason] += 1
-        small = quarantine_message(self.route, list(key), out.source, reason, detail, None,
-                                   withhold="record too large to produce")
+        small = quarantine_message(self.route, list(static), out.source, reason, detail, None,
+                                   withhold="sealed envelope exceeds the producer's message.max.bytes")
         self.producer.produce(small, self._partition_for(small))
 
     def _partition_for(self, out: OutMessage) -> int | None:
