@@ -38,7 +38,7 @@ class Chart:
 
     @property
     def width(self) -> int:
-        return self.label_width + self.bar_width + 70
+        return self.label_width + self.bar_width + 120  # room for "100.0% (123456)"
 
 
 def bar_chart(title: str, rows: list[dict[str, Any]], label_key: str, css_class: str = "bar") -> Chart:

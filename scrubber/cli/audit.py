@@ -57,8 +57,8 @@ def audit(
         raise fail("--seed needs --sample N")
     if not 0.0 <= min_score <= 1.0:
         raise fail("--min-score must be between 0 and 1")
-    if text_field is not None and kind == "text":
-        raise fail("--text-field applies to JSONL (and --fields to JSONL or CSV), not to plain text")
+    if (text_field is not None or fields) and kind == "text":
+        raise fail("--text-field and --fields apply to JSONL or CSV, not to plain text (each line is scanned whole)")
     cfg = load_config(config)
     settings = detector_settings(cfg, ner)
     spec = field_spec(text_field, fields)
