@@ -122,6 +122,7 @@ class Gazetteer:
     common_words: frozenset[str]         # frequent English words that are not name-like
     gate_words: frozenset[str]           # lower-case tokens that send a sentence to NER
     all_places: frozenset[str]           # every single-token place, ambiguous ones included
+    very_common: frozenset[str]          # the most frequent part of common_words (zipf >= 4.5)
 
     def is_place_token(self, low: str) -> bool:
         return low in self.big_places or low in self.cities or low in self.places
@@ -170,12 +171,13 @@ def gazetteer() -> Gazetteer:
     places, big, cities = _places()
     common = frozenset(w for w, f in freq.items()
                        if f >= 1e-6 and w.isalpha() and w not in first_like and w not in last_like
-                       and w not in places)
+                       and w not in places and w not in big and w not in cities)
     gate = frozenset((first_like | {p for p in big | cities if p not in _PLACE_STOP}) - _FUNCTION_WORDS)
     return Gazetteer(first=first, first_like=first_like, last=last, last_like=last_like,
                      zipf={}, places=places, big_places=frozenset(big - _PLACE_STOP),
                      cities=frozenset(cities - _PLACE_STOP), common_words=common, gate_words=gate,
-                     all_places=frozenset(big | cities))
+                     all_places=frozenset(big | cities),
+                     very_common=frozenset(w for w in common if freq[w] >= 10 ** (4.5 - 9)))
 
 
 def _places() -> tuple[dict[str, list[tuple[str, ...]]], set[str], set[str]]:
@@ -364,6 +366,25 @@ class NameDetector(Detector):
                 out.append(Finding(toks[i][0], toks[j][1], "PERSON", 0.3, self.id, TIER_MODEL))
                 for k in range(i, j + 1):
                     used[k] = True
+
+        # rule 4b: Title-case known places that are not also first names ("Denver", "Ohio")
+        if self.places:
+            for i in range(n):
+                if used[i] or style(i) != "title":
+                    continue
+                lw = lows[i]
+                matched = 0
+                for cand in gaz.places.get(lw, ()):
+                    k = len(cand)
+                    if i + k <= n and tuple(lows[i:i + k]) == cand and all(adjacent(i + m, i + m + 1) for m in range(k - 1)):
+                        matched = k
+                        break
+                if not matched and lw in gaz.all_places and lw not in gaz.first and lw not in STOP_CAPS:
+                    matched = 1
+                if matched and not any(used[i:i + matched]):
+                    out.append(Finding(toks[i][0], toks[i + matched - 1][1], "LOCATION", 0.55, self.id, TIER_MODEL))
+                    for k in range(i, i + matched):
+                        used[k] = True
 
         # rule 4: lower-case places
         if self.places:

@@ -155,37 +155,68 @@ def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
-class Gate:
-    """Decides whether a sentence may hold a name, place or organization (see module doc)."""
+_GATE_TOKEN = regex.compile(r"\S+@\S+|(?:https?://|www\.)\S+|[\p{L}\p{N}][\p{L}\p{N}\p{M}'’\-]*")
+_ACRONYMS = frozenset("iban ssn dob ups usps dhl fedex pdf id ip url faq otp pin atm vin imei sms "
+                      "usb hdmi wifi cpu gpu ram ssd hd tv pc os ios api sql html css json xml".split())
 
-    def __init__(self, lower_names: frozenset[str] | None = None,
-                 common_words: frozenset[str] | None = None) -> None:
-        if lower_names is None or common_words is None:
-            from detectors.names import gazetteer
-            gaz = gazetteer()
-            lower_names = gaz.gate_words if lower_names is None else lower_names
-            common_words = gaz.common_words if common_words is None else common_words
-        self.lower_names = lower_names
-        self.common = common_words
+
+class Gate:
+    """Decides whether a sentence may hold a name, place or organization (see module doc).
+
+    A sentence opens the gate if it has a capitalized token (Title-case or ALL-CAPS, anywhere,
+    sentence-initial included) that is not a common English word, a weekday, a month or an
+    interjection; or two adjacent capitalized tokens ("Bill Gates", "New York"); or (with
+    ``lower=True``) a lower-case first name or well-known place. Tokens with digits, e-mail
+    addresses and URLs never open it.
+    """
+
+    def __init__(self, lower: bool = False, defer_to_gazetteer: bool = True) -> None:
+        from detectors.names import gazetteer
+        gaz = gazetteer()
+        self.lower_names = gaz.gate_words if lower else frozenset()
+        self.common = gaz.common_words
+        self.very_common = gaz.very_common
+        self.defer = defer_to_gazetteer
+        self.first_like = gaz.first_like
+        self.first = gaz.first
+        self.last = gaz.last
+        self.places = gaz.all_places
+
+    def _explained(self, low: str, prev_low: str | None) -> bool:
+        """The names detector reports this capitalized token itself (a first name, a surname
+        after a first name, a known place that is not also a first name)."""
+        if low in self.first_like:
+            return True
+        if low in self.places and low not in self.first:
+            return True
+        return prev_low is not None and prev_low in self.first and (low in self.last or low not in self.common)
 
     def __call__(self, sentence: str) -> bool:
+        prev_cap = None
+        common, lower_names = self.common, self.lower_names
         first = True
-        for m in _WORD.finditer(sentence):
+        for m in _GATE_TOKEN.finditer(sentence):
+            initial, first = first, False
             w = m.group()
             c = w[0]
+            if not c.isalpha() or "@" in w or "/" in w or any(ch.isdigit() for ch in w):
+                prev_cap = None
+                continue
             if c.isupper():
                 low = w.lower()
-                if low in _STOP_CAPS:
-                    pass
-                elif first and low in self.common and low not in self.lower_names:
-                    pass
-                elif len(w) > 1 and w.isupper() and low in self.common:
-                    pass  # shouting: LOVE, BINGE
-                else:
+                base = low.split("'")[0].split("’")[0]
+                if base in _STOP_CAPS or base in _ACRONYMS:
+                    prev_cap = None
+                    continue
+                if base not in common or (prev_cap is not None and prev_cap in common) or (
+                        not initial and base not in self.very_common and not w.isupper()):
+                    if not (self.defer and self._explained(base, prev_cap)):
+                        return True
+                prev_cap = base if len(w) > 1 and not w.isupper() else None
+            else:
+                prev_cap = None
+                if w in lower_names:
                     return True
-            elif w in self.lower_names:
-                return True
-            first = False
         return False
 
 

