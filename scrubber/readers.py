@@ -33,7 +33,8 @@ def open_binary(path: Path) -> IO[bytes]:
         return gzip.open(path, "rb")
     if path.suffix == ".zst":
         import zstandard
-        return zstandard.ZstdDecompressor().stream_reader(path.open("rb"), read_across_frames=True)
+        # BufferedReader: the raw zstd reader has no readline, so line iteration would fail
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(path.open("rb"), read_across_frames=True))
     return path.open("rb")
 
 
