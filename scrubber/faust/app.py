@@ -63,8 +63,7 @@ def build_app(settings: FaustSettings | None = None, cfg: TopicsFile | None = No
     engine = engine or Engine.build(cfg.detectors, keys=keys)
     pack = pack_version(cfg.detectors)
 
-    app = faust.App(
-        settings.app_id,
+    options = dict(
         broker=[f"kafka://{s.strip()}" for s in cfg.kafka.bootstrap_servers.split(",") if s.strip()],
         key_serializer="raw",
         value_serializer="raw",
@@ -75,8 +74,9 @@ def build_app(settings: FaustSettings | None = None, cfg: TopicsFile | None = No
         web_bind=settings.web_host,
         consumer_auto_offset_reset="earliest",
         topic_replication_factor=1,
-        **settings.extra,
     )
+    options.update(settings.extra)
+    app = faust.App(settings.app_id, **options)
     metrics = Metrics()
     state = HealthState()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrubber-pipeline")

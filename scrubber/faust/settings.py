@@ -8,9 +8,12 @@ Environment (all optional):
 - ``SCRUBBER_FAUST_DATADIR``: Faust data directory (default ``./.faust-data``)
 - ``SCRUBBER_FAUST_WEB_PORT`` / ``SCRUBBER_FAUST_WEB_HOST``: Faust web server serving ``/metrics``,
   ``/healthz`` and ``/readyz`` (default 6066 on 0.0.0.0)
+- ``SCRUBBER_FAUST_OPTIONS``: a JSON object of extra ``faust.App`` settings, e.g.
+  ``{"broker_session_timeout": 10, "stream_buffer_maxsize": 8192}``
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -39,6 +42,7 @@ class FaustSettings:
             datadir=env.get("SCRUBBER_FAUST_DATADIR", ".faust-data"),
             web_port=int(env.get("SCRUBBER_FAUST_WEB_PORT", "6066")),
             web_host=env.get("SCRUBBER_FAUST_WEB_HOST", "0.0.0.0"),
+            extra=json.loads(env.get("SCRUBBER_FAUST_OPTIONS") or "{}"),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
