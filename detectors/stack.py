@@ -48,6 +48,16 @@ class DetectorStack:
             out |= d.entities
         return frozenset(out)
 
+    def warm_up(self) -> None:
+        """Run one fixed text through every detector with no time pressure, so that lazy loads
+        (spaCy model, gazetteers, compiled patterns) happen here and are not charged to the
+        budget of the first real texts, which would otherwise fail closed for no reason."""
+        budget, self.budget_ms = self.budget_ms, 600_000.0
+        try:
+            self.detect_batch(["Warm-up: Alice Smith, 42 Main Street, Springfield; alice@example.org, 555-0100."])
+        finally:
+            self.budget_ms = budget
+
     def detect(self, text: str) -> Detection:
         return self.detect_batch([text])[0]
 
