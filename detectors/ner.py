@@ -291,11 +291,9 @@ class NerDetector(Detector):
             for i, _ in waiters:
                 last_need[i] = max(last_need[i], pos_of[key])
 
+        # A text with no sentence left for the model is complete: it does not fail, even when the
+        # detectors before this one used up its deadline on other texts of the batch.
         failed = [False] * n
-        now = time.monotonic()
-        for i in range(n):
-            if last_need[i] < 0 and now > deadlines[i]:
-                failed[i] = True
         done = 0
         chunk = min(_FIRST_CHUNK, self.batch_size)
         nlp = self.nlp if order else None

@@ -305,8 +305,11 @@ def detect_all(stack, texts: Sequence[str], batch_size: int = 256) -> list[list 
 
 def evaluate_stack(stack, records: Sequence[Mapping], matching: Matching = "overlap",
                    labels: Iterable[str] | None = None, batch_size: int = 256,
-                   keep_errors: bool = False) -> Report:
+                   keep_errors: bool = False, warm_up: bool = True) -> Report:
     """Detect with ``stack`` (a ``DetectorStack``) over the records' texts, then ``evaluate``."""
     records = list(records)
+    if warm_up:
+        # lazy model and gazetteer loads must not eat the first texts' time budget
+        stack.detect_batch(["warm-up: Maria Garcia in Berlin, call +1 415 555 2671, someone@example.com"])
     preds = detect_all(stack, [r["text"] for r in records], batch_size)
     return evaluate(records, preds, matching=matching, labels=labels, keep_errors=keep_errors)
