@@ -224,8 +224,12 @@ class NerDetector(Detector):
     id = "ner"
     cost = 100
 
-    def __init__(self, settings: NerSettings | None = None, *, normalize_digits: bool = True) -> None:
+    def __init__(self, settings: NerSettings | None = None, *, normalize_digits: bool = True,
+                 defer_to_gazetteer: bool = True) -> None:
+        """``defer_to_gazetteer``: the gate may skip sentences whose names and places the names
+        detector covers; only true when that detector runs in the same stack."""
         self.settings = settings or NerSettings()
+        self.defer_to_gazetteer = defer_to_gazetteer
         self.mode = self.settings.mode
         self.batch_size = self.settings.batch_size
         self.cache_size = self.settings.cache_size
@@ -246,7 +250,7 @@ class NerDetector(Detector):
     @property
     def gate(self) -> Gate:
         if self._gate is None:
-            self._gate = Gate()
+            self._gate = Gate(defer_to_gazetteer=self.defer_to_gazetteer)
         return self._gate
 
     def detect(self, text: str, deadline: float) -> list[Finding]:

@@ -18,12 +18,13 @@ def build_detectors(settings: DetectorSettings) -> list[Detector]:
     if "phone" not in disabled:
         from detectors.phone import PhoneDetector
         detectors.append(PhoneDetector())
-    if settings.names and "names" not in disabled:
+    names_on = settings.names and "names" not in disabled
+    if names_on:
         from detectors.names import NameDetector
         detectors.append(NameDetector())
     if settings.ner.mode != "off" and "ner" not in disabled:
         from detectors.ner import NerDetector
-        detectors.append(NerDetector(settings.ner))
+        detectors.append(NerDetector(settings.ner, defer_to_gazetteer=names_on))
     if settings.presidio.recognizers or settings.presidio.config_file:
         from detectors.presidio_adapter import PresidioDetector
         detectors.append(PresidioDetector.from_settings(settings.presidio))

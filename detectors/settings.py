@@ -37,4 +37,4 @@ class DetectorSettings(BaseModel):
     deny_list: dict[str, list[str]] = Field(default_factory=dict)
     thresholds: dict[str, float] = Field(default_factory=dict, description="minimum score per entity")
     default_threshold: float = Field(0.0, ge=0.0, le=1.0)
-    budget_ms: float = Field(200.0, gt=0, description="time budget per text; overruns fail closed")
+    budget_ms: float = Field(200.0, gt=0, description="time budget per text and detector; overruns fail closed")

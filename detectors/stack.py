@@ -62,18 +62,20 @@ class DetectorStack:
         return self.detect_batch([text])[0]
 
     def detect_batch(self, texts: Sequence[str], *, resolve_overlaps: bool = True) -> list[Detection]:
-        start = time.monotonic()
         budget = self.budget_ms / 1000.0
-        # Each text owns its budget; a batch of n texts may take n budgets in all, so one slow text
-        # cannot starve the others, and batched NER gets the time its batch is worth.
-        deadlines = [start + budget * (i + 1) for i in range(len(texts))]
         raw: list[list[Finding]] = [self.lists.deny_findings(t) for t in texts]
         failures: list[str | None] = [None] * len(texts)
         for det in self.detectors:
             live = [i for i, f in enumerate(failures) if f is None]
             if not live:
                 break
-            results = det.detect_batch([texts[i] for i in live], [deadlines[i] for i in live])
+            # The budget is per text and per detector. Within a pass, the k-th live text must be
+            # done k+1 budgets after the pass starts: a batch of n texts may take n budgets, so
+            # one slow text cannot starve the others, batched NER gets the time its batch is
+            # worth, and earlier detectors' work is never charged to a later one.
+            start = time.monotonic()
+            deadlines = [start + budget * (k + 1) for k in range(len(live))]
+            results = det.detect_batch([texts[i] for i in live], deadlines)
             for i, res in zip(live, results):
                 if isinstance(res, BaseException):
                     failures[i] = _failure_reason(det.id, res)
