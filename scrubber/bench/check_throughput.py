@@ -1,0 +1,97 @@
+"""Release-check throughput: MB/s per core with NER gated and off.
+
+    python -m scrubber.bench.check_throughput [--size-mb 1024] [--jobs 1] [--modes gated,off]
+
+Builds a plain-text corpus (one text per line) by repeating the ``text`` field of the shared
+bench workload (queries-chats-7k.jsonl) up to ``--size-mb``, under /work/main/.local/bench/
+(git-ignored; reused when present), then times the whole ``scrubber check`` pipeline on it:
+reading, detection, fingerprints, aggregation and the JSON report. Target: >= 5 MB/s per core
+with NER gated.
+
+The corpus repeats 7,000 texts, so NER's sentence cache would answer almost every text after the
+first pass and flatter the figure; the cache is off by default (``--ner-cache N`` to measure with
+it). A benchmark, not a test: figures depend on the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data" / "bench" / "queries-chats-7k.jsonl"
+LOCAL = ROOT / ".local" / "bench"
+TARGET_MB_S = 5.0
+
+
+def build_corpus(source: Path, size_mb: int, out_dir: Path = LOCAL) -> Path:
+    """Repeat the workload's texts until ``size_mb`` MiB; the file is reused if it exists."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"check-corpus-{size_mb}mb.txt"
+    target = size_mb * 1024 * 1024
+    if path.exists() and path.stat().st_size >= target:
+        return path
+    with source.open(encoding="utf-8") as fh:
+        texts = [" ".join(json.loads(line)["text"].split()) for line in fh if line.strip()]
+    block = ("\n".join(texts) + "\n").encode("utf-8")
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as out:
+        written = 0
+        while written < target:
+            out.write(block)
+            written += len(block)
+    tmp.replace(path)
+    return path
+
+
+def measure(corpus: Path, ner: str, jobs: int, ner_cache: int) -> dict:
+    from detectors.settings import DetectorSettings
+    from scrubber.check.report import to_json
+    from scrubber.check.runner import CheckOptions, run_check
+    from scrubber.keys import KeyRing
+
+    settings = DetectorSettings(ner={"mode": ner, "cache_size": ner_cache})
+    opts = CheckOptions(paths=[corpus], detectors=settings, keys=KeyRing(), jobs=jobs, progress=False)
+    start = time.perf_counter()
+    report = run_check(opts)
+    to_json(report)
+    elapsed = time.perf_counter() - start
+    mb = corpus.stat().st_size / 1e6
+    return {"ner": ner, "jobs": jobs, "mb": round(mb, 1), "records": report["summary"]["records"],
+            "seconds": round(elapsed, 1), "mb_s": round(mb / elapsed, 2),
+            "mb_s_per_core": round(mb / elapsed / jobs, 2),
+            "scan_failures": report["summary"]["scan_failures"], "findings": report["summary"]["findings"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size-mb", type=int, default=1024, help="corpus size in MiB (default 1024 = 1 GB)")
+    ap.add_argument("--jobs", type=int, default=1, help="worker processes (MB/s is divided by this)")
+    ap.add_argument("--modes", default="gated,off", help="NER modes to time, comma-separated")
+    ap.add_argument("--ner-cache", type=int, default=0, help="NER sentence cache size (default 0: see docstring)")
+    ap.add_argument("--source", type=Path, default=SHARED)
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args(argv)
+    os.environ.pop("SCRUBBER_PSEUDONYM_KEY", None)  # the per-run key path is the one timed
+    corpus = build_corpus(args.source, args.size_mb)
+    print(f"corpus: {corpus} ({corpus.stat().st_size / 1e6:.1f} MB), cores: {os.cpu_count()}", file=sys.stderr)
+    rows = []
+    for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+        row = measure(corpus, mode, args.jobs, args.ner_cache)
+        rows.append(row)
+        ok = "meets" if row["mb_s_per_core"] >= TARGET_MB_S else "below"
+        print(f"NER {mode:>5}: {row['mb_s_per_core']:6.2f} MB/s per core ({row['mb_s']:.2f} MB/s with "
+              f"{row['jobs']} job(s), {row['records']} records in {row['seconds']} s; "
+              f"{ok} the {TARGET_MB_S:g} MB/s target)" if mode == "gated" else
+              f"NER {mode:>5}: {row['mb_s_per_core']:6.2f} MB/s per core ({row['mb_s']:.2f} MB/s with "
+              f"{row['jobs']} job(s), {row['records']} records in {row['seconds']} s)")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
