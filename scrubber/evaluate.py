@@ -12,15 +12,18 @@ already is a category is kept.
 
 Matching (per record, per label; a prediction can only match a gold span of the same label):
 
-* ``exact``: a prediction matches a gold span with the same start and end.
-* ``overlap``: a prediction matches a gold span it shares at least one character with
-  (``p.start < g.end and g.start < p.end``).
-
-Each gold span is matched at most once and each prediction at most once. The one-to-one
-assignment is greedy and deterministic: candidate pairs are taken in order of overlap length
-(largest first), then gold start, prediction start, gold end, prediction end. So a gold
-"John Smith" predicted as "John" + "Smith" counts one true positive and one false positive, and a
-prediction spanning two gold names counts one true positive and one false negative.
+* ``exact``: a prediction matches a gold span with the same start and end (one-to-one).
+* ``overlap`` (the default, and the project's accuracy measure): a gold span is found when at least
+  one prediction shares a character with it (``p.start < g.end and g.start < p.end``); a
+  prediction is correct when it shares a character with at least one gold span. Recall counts
+  gold spans found, precision counts predictions that are correct. This is the question a
+  scrubber answers: was each piece of PII covered, and was each rewrite on real PII. Corpora that
+  split one address into house number, street, unit and ZIP spans are scored the same as corpora
+  that annotate the whole address once.
+* ``overlap-1to1``: the stricter variant, each gold span and each prediction matched at most once,
+  greedily and deterministically: candidate pairs in order of overlap length (largest first), then
+  gold start, prediction start, gold end, prediction end. A gold "John Smith" predicted as "John"
+  + "Smith" counts one true positive and one false positive there.
 
 Labels: scores are computed over a label set. ``labels=None`` means the labels the gold corpus
 uses (any record): gold labels we never predict (OTHER) count as misses, and predictions of a
@@ -45,7 +48,8 @@ from typing import Any, Literal
 
 from detectors.entities import ENTITIES, category_of
 
-Matching = Literal["overlap", "exact"]
+Matching = Literal["overlap", "overlap-1to1", "exact"]
+MATCHINGS = ("overlap", "overlap-1to1", "exact")
 
 CATEGORIES = frozenset({e.category for e in ENTITIES.values()} | {
     "PERSON", "EMAIL", "PHONE", "CREDIT_CARD", "SSN", "IP_ADDRESS", "IBAN", "LOCATION", "ADDRESS",
@@ -88,13 +92,22 @@ class Span:
 
 @dataclass
 class Counts:
+    """``tp``: gold spans found; ``fn``: gold spans missed; ``fp``: predictions on no gold span;
+    ``pred_tp``: predictions on a gold span (equals ``tp`` under one-to-one matchings)."""
+
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    pred_tp: int | None = None
+
+    @property
+    def correct_predictions(self) -> int:
+        return self.tp if self.pred_tp is None else self.pred_tp
 
     @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        ok = self.correct_predictions
+        return ok / (ok + self.fp) if ok + self.fp else 0.0
 
     @property
     def recall(self) -> float:
@@ -118,12 +131,15 @@ class Counts:
         return self.tp + self.fn
 
     def add(self, other: "Counts") -> None:
+        if self.pred_tp is not None or other.pred_tp is not None:
+            self.pred_tp = self.correct_predictions + other.correct_predictions
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
 
     def to_dict(self) -> dict:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "support": self.support,
+                "correct_predictions": self.correct_predictions,
                 "precision": round(self.precision, 4), "recall": round(self.recall, 4),
                 "f1": round(self.f1, 4), "f2": round(self.f2, 4)}
 
@@ -166,7 +182,13 @@ class Report:
                 "ignored_predictions": dict(sorted(self.ignored_predictions.items()))}
 
 
+def _overlap(g: Span, p: Span) -> int:
+    return min(g.end, p.end) - max(g.start, p.start)
+
+
 def _pairs(gold: Sequence[Span], pred: Sequence[Span], matching: Matching, same_label: bool) -> list[tuple[int, int]]:
+    """Matched (gold index, prediction index) pairs: every overlapping pair for ``overlap``, a
+    one-to-one greedy assignment for ``overlap-1to1`` and ``exact``."""
     cands = []
     for gi, g in enumerate(gold):
         for pi, p in enumerate(pred):
@@ -177,10 +199,12 @@ def _pairs(gold: Sequence[Span], pred: Sequence[Span], matching: Matching, same_
                     continue
                 ov = g.end - g.start
             else:
-                ov = min(g.end, p.end) - max(g.start, p.start)
+                ov = _overlap(g, p)
                 if ov <= 0:
                     continue
             cands.append((-ov, g.start, p.start, g.end, p.end, gi, pi))
+    if matching == "overlap":
+        return [(gi, pi) for *_, gi, pi in cands]
     cands.sort()
     used_g: set[int] = set()
     used_p: set[int] = set()
@@ -194,11 +218,15 @@ def _pairs(gold: Sequence[Span], pred: Sequence[Span], matching: Matching, same_
     return out
 
 
+def _check_matching(matching: str) -> None:
+    if matching not in MATCHINGS:
+        raise ValueError(f"matching must be one of {', '.join(MATCHINGS)}, not {matching!r}")
+
+
 def match_spans(gold: Sequence[Span], pred: Sequence[Span], matching: Matching = "overlap",
                 same_label: bool = True) -> list[tuple[int, int]]:
-    """The (gold index, prediction index) pairs of the one-to-one greedy matching described above."""
-    if matching not in ("overlap", "exact"):
-        raise ValueError(f"matching must be 'overlap' or 'exact', not {matching!r}")
+    """The (gold index, prediction index) pairs of the matching described above."""
+    _check_matching(matching)
     return _pairs(gold, pred, matching, same_label)
 
 
@@ -207,8 +235,7 @@ def evaluate(gold_records: Iterable[Mapping], predicted_spans_per_record: Iterab
              keep_errors: bool = False) -> Report:
     """Score predictions against gold records (same order). ``None`` as a record's predictions
     means detection failed for it (counted in ``failed_records``; scored as no predictions)."""
-    if matching not in ("overlap", "exact"):
-        raise ValueError(f"matching must be 'overlap' or 'exact', not {matching!r}")
+    _check_matching(matching)
     gold_records = list(gold_records)
     preds = list(predicted_spans_per_record)
     if len(preds) != len(gold_records):
@@ -217,8 +244,9 @@ def evaluate(gold_records: Iterable[Mapping], predicted_spans_per_record: Iterab
         label_set = frozenset(to_category(s["label"]) for r in gold_records for s in r.get("spans", ()))
     else:
         label_set = frozenset(to_category(lab) for lab in labels)
-    per_label: dict[str, Counts] = {lab: Counts() for lab in label_set}
-    any_label = Counts()
+    counting = 0 if matching == "overlap" else None   # many-to-many: correct predictions counted apart
+    per_label: dict[str, Counts] = {lab: Counts(pred_tp=counting) for lab in label_set}
+    any_label = Counts(pred_tp=counting)
     ignored: Counter = Counter()
     failed = 0
     errors: list[Error] = []
@@ -246,15 +274,21 @@ def evaluate(gold_records: Iterable[Mapping], predicted_spans_per_record: Iterab
                 if keep_errors:
                     errors.append(Error(str(rec.get("id", "")), "fn", g.label, g.start, g.end, text[g.start:g.end]))
         for pi, p in enumerate(pr):
-            if pi not in mp:
+            if pi in mp:
+                if counting is not None:
+                    per_label[p.label].pred_tp += 1
+            else:
                 per_label[p.label].fp += 1
                 if keep_errors:
                     errors.append(Error(str(rec.get("id", "")), "fp", p.label, p.start, p.end, text[p.start:p.end]))
         blind = _pairs(gold, pr, matching, False)
-        any_label.tp += len(blind)
-        any_label.fn += len(gold) - len(blind)
-        any_label.fp += len(pr) - len(blind)
-    micro = Counts()
+        found_g, found_p = len({gi for gi, _ in blind}), len({pi for _, pi in blind})
+        any_label.tp += found_g
+        any_label.fn += len(gold) - found_g
+        any_label.fp += len(pr) - found_p
+        if counting is not None:
+            any_label.pred_tp += found_p
+    micro = Counts(pred_tp=counting)
     for c in per_label.values():
         micro.add(c)
     return Report(matching=matching, labels=tuple(sorted(label_set)), per_label=per_label, micro=micro,

@@ -28,12 +28,24 @@ def test_exact_and_overlap():
 def test_one_to_one_greedy_by_overlap():
     gold = [Span(0, 10, "PERSON")]
     pred = [Span(0, 4, "PERSON"), Span(5, 10, "PERSON")]
-    assert match_spans(gold, pred) == [(0, 1)]   # the larger overlap wins
-    r = evaluate([rec("x" * 10, (0, 10, "PERSON"))], [pred])
+    assert match_spans(gold, pred, "overlap-1to1") == [(0, 1)]   # the larger overlap wins
+    r = evaluate([rec("x" * 10, (0, 10, "PERSON"))], [pred], matching="overlap-1to1")
     assert (r.micro.tp, r.micro.fp, r.micro.fn) == (1, 1, 0)
     # one prediction over two gold names: one hit, one miss
-    r = evaluate([rec("x" * 20, (0, 5, "PERSON"), (6, 12, "PERSON"))], [[Span(0, 12, "PERSON")]])
+    r = evaluate([rec("x" * 20, (0, 5, "PERSON"), (6, 12, "PERSON"))], [[Span(0, 12, "PERSON")]],
+                 matching="overlap-1to1")
     assert (r.micro.tp, r.micro.fp, r.micro.fn) == (1, 0, 1)
+
+
+def test_overlap_counts_gold_covered_and_predictions_on_gold():
+    pred = [Span(0, 4, "PERSON"), Span(5, 10, "PERSON"), Span(12, 14, "PERSON")]
+    r = evaluate([rec("x" * 20, (0, 10, "PERSON"))], [pred])
+    assert (r.micro.tp, r.micro.correct_predictions, r.micro.fp, r.micro.fn) == (1, 2, 1, 0)
+    assert r.micro.precision == 2 / 3 and r.micro.recall == 1.0
+    # one address predicted whole, annotated in pieces: every piece is covered
+    r = evaluate([rec("x" * 30, (0, 2, "ADDRESS"), (3, 15, "ADDRESS"), (20, 25, "ADDRESS"))],
+                 [[Span(0, 25, "ADDRESS")]])
+    assert (r.micro.tp, r.micro.fn, r.micro.precision) == (3, 0, 1.0)
 
 
 def test_label_must_match_but_any_label_view_does_not():

@@ -27,7 +27,7 @@ MAX_LISTED = 20
 @app.command("eval")
 def eval_command(
     gold: Path = typer.Argument(..., exists=True, dir_okay=False, help="labelled JSONL: id, text, spans"),
-    matching: str = typer.Option("overlap", "--matching", help="overlap | exact"),
+    matching: str = typer.Option("overlap", "--matching", help="overlap | overlap-1to1 | exact"),
     labels: Optional[str] = typer.Option(None, "--labels",
                                          help="comma-separated categories or entity names to score "
                                               "(e.g. PERSON,EMAIL,PHONE), or 'target' for the project's "
@@ -38,10 +38,10 @@ def eval_command(
     ner: Optional[str] = NerOption,
 ) -> None:
     """Score the detectors against a labelled JSONL corpus (precision, recall, F1, F2 per label)."""
-    from scrubber.evaluate import evaluate, format_report
+    from scrubber.evaluate import MATCHINGS, evaluate, format_report
 
-    if matching not in ("overlap", "exact"):
-        raise fail("--matching must be overlap or exact")
+    if matching not in MATCHINGS:
+        raise fail(f"--matching must be one of {', '.join(MATCHINGS)}")
     label_set = parse_labels(labels)
     cfg = load_config(config)
     settings = detector_settings(cfg, ner)
