@@ -81,7 +81,10 @@ def discover(paths: list[Path]) -> tuple[list[Source], list[str]]:
             raise InputError(f"{arg}: no such file or folder")
         if arg.is_file():
             fmt = classify(arg) or ("text", COMPRESSIONS.get(arg.suffix.lower(), ""))
-            _add(sources, seen_rel, Source(arg, arg.name, *fmt))
+            # Files named one by one (pre-commit passes many) keep their own name in a release, or
+            # their relative path when two share a name (data/a/train.jsonl, data/b/train.jsonl).
+            rel = arg.name if arg.name not in seen_rel else arg.as_posix().lstrip("/")
+            _add(sources, seen_rel, Source(arg, rel, *fmt))
             continue
         for root, dirs, files in os.walk(arg):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))

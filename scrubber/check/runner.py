@@ -466,6 +466,11 @@ def _rare_section(opts: CheckOptions, agg: Aggregator, fp: Fingerprinter, baseli
         return {"status": "disabled"}
     if not opts.user_field:
         return {"status": "skipped", "reason": "no --user-field: distinct users cannot be counted"}
+    if agg.rare.occurrences == 0:
+        return {"status": "not_applicable", "k": opts.policy.rare_k,
+                "reason": "no query field found in records with a user (looked for: "
+                          + ", ".join(sorted(set([*rv.fields, *opts.query_fields])))
+                          + "); name them with --query-field"}
     fields_seen: Counter = Counter()
     rare_n = records = baselined = 0
     suppress: list[dict] = []

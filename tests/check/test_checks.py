@@ -130,3 +130,19 @@ def test_usage_errors_exit_2(tmp_path: Path, config: Path) -> None:
     (tmp_path / "empty").mkdir()
     assert run_check(config, tmp_path / "empty")[0] == 2
     assert run_check(config, write_jsonl(tmp_path / "d.jsonl", [{"a": 1}]), "--ner", "bogus")[0] == 2
+
+
+def test_rare_values_without_query_field_say_so(tmp_path: Path, config: Path) -> None:
+    path = write_jsonl(tmp_path / "d.jsonl", [{"user": "u1", "body": "hello"}])
+    code, report = _json(tmp_path, config, path, "--user-field", "user")
+    assert report["rare_values"]["status"] == "not_applicable" and "--query-field" in report["rare_values"]["reason"]
+    assert code == 0
+
+
+def test_many_files_with_the_same_name(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = write_jsonl(tmp_path / "a" / "train.jsonl", [{"text": "hello"}])
+    two = write_jsonl(tmp_path / "b" / "train.jsonl", [{"text": "world"}])
+    code, report = _json(tmp_path, config, one, two)
+    assert code == 0 and report["summary"]["files"] == 2
