@@ -10,6 +10,7 @@ external suppression, as the spec intends for accepted results.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from detectors.entities import ENTITIES, Kind, kind_of
 
@@ -92,7 +93,10 @@ def to_sarif(report: dict) -> str:
 
 
 def _location(file: str, line: int | None = None) -> dict:
-    phys: dict = {"artifactLocation": {"uri": file}}
+    # Relative paths (as CI passes them) stay relative to the checkout, which is what code-scanning
+    # tools resolve against; absolute ones become file:// URIs, as SARIF requires.
+    uri = Path(file).as_uri() if Path(file).is_absolute() else file
+    phys: dict = {"artifactLocation": {"uri": uri}}
     if line:
         phys["region"] = {"startLine": int(line)}
     return {"physicalLocation": phys}
