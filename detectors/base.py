@@ -32,6 +32,10 @@ class Detector(ABC):
         """Entity names this detector can emit (for catalogues, policies and the README)."""
         return frozenset()
 
+    def prepare(self) -> None:
+        """Load what the detector needs (models, gazetteers) now rather than on first use, so
+        the load is never charged to a text's time budget. The stack calls it once."""
+
     @abstractmethod
     def detect(self, text: str, deadline: float) -> list[Finding]:
         """Findings in ``text``; raise ``BudgetExceeded`` once ``time.monotonic() > deadline``."""

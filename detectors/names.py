@@ -236,6 +236,9 @@ class NameDetector(Detector):
             self._gaz = gazetteer()
         return self._gaz
 
+    def prepare(self) -> None:
+        self.gaz
+
     def _rare(self, low: str) -> bool:
         gaz = self.gaz
         z = gaz.zipf.get(low)

@@ -247,6 +247,15 @@ class NerDetector(Detector):
     def nlp(self):
         return _ModelCache.get(self.settings.model)
 
+    def prepare(self) -> None:
+        """Load the pipeline and run it once (the first ``nlp.pipe`` call allocates its buffers),
+        and build the gate, whose word lists take a second to assemble."""
+        if self.mode == "off":
+            return
+        list(self.nlp.pipe(["Alice Smith moved from Berlin to Acme Corp in Paris."]))
+        if self.mode == "gated":
+            self.gate
+
     @property
     def gate(self) -> Gate:
         if self._gate is None:
