@@ -49,7 +49,7 @@ from scrubber.error_callbacks import (PROCESSING_ERROR, Action, Backoff, ErrorCa
                                       kafka_error_of)
 from scrubber.health import HealthServer, HealthState
 from scrubber.kafka.consumer import BatchConsumer
-from scrubber.kafka.producer import MessageTooLarge, OutputProducer
+from scrubber.kafka.producer import MessageTooLarge, OutputProducer, ProducerWedged
 from scrubber.keys import Key, KeyRing
 from scrubber.metrics import Metrics
 from scrubber.pipeline import H_REASON, BatchStats, InMessage, OutMessage, RoutePipeline
@@ -317,10 +317,11 @@ class ScrubberApp:
             self.health.beat()
             producer = OutputProducer(self.config.kafka.bootstrap_servers,
                                       client_id=f"scrubber-{self.route.name}-{self.instance_id}",
-                                      transactional_id=txid, overrides=self.config.kafka.producer)
+                                      transactional_id=txid, overrides=self.config.kafka.producer,
+                                      keepalive=self._keepalive)
             try:
                 producer.init(timeout=30.0)
-            except KafkaException as exc:
+            except (KafkaException, ProducerWedged) as exc:
                 err = kafka_error_of(exc)
                 self.metrics.errors.labels(self.route.name, "producer_init").inc()
                 log.warning("producer init failed, backing off",
@@ -334,13 +335,18 @@ class ScrubberApp:
             return producer
         return None
 
+    def _keepalive(self) -> bool:
+        """For the producer's retry loops: still alive (liveness), and should we give up?"""
+        self.health.beat()
+        return self.stopping
+
     def _abort_quietly(self) -> None:
         """Abort, and if even that fails, drop the producer (recreated by the loop; the broker
         aborts the orphan transaction when the new producer fences the id)."""
         assert self.producer is not None
         try:
             self.producer.abort()
-        except KafkaException as exc:
+        except (KafkaException, ProducerWedged) as exc:
             err = kafka_error_of(exc)
             log.warning("abort failed: recreating the producer", extra=self._ctx(error=err.name() if err else "?"))
             self.producer = None

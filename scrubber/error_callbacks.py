@@ -71,6 +71,10 @@ def on_consumer_error(err: KafkaError) -> Action:
 def on_produce_error(exc: BaseException) -> Action:
     """For exceptions from begin/produce/send_offsets/commit. Non-Kafka exceptions (a bug in the
     loop, a bad header type) abort the transaction so nothing half-written becomes visible."""
+    from scrubber.kafka.producer import ProducerWedged
+
+    if isinstance(exc, ProducerWedged):
+        return Action.RECREATE
     err = kafka_error_of(exc)
     if err is None:
         return Action.ABORT

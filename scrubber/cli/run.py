@@ -38,9 +38,13 @@ def run(
 
     Logs are JSON lines on stderr with counts, topics, offsets and reasons only. Stop with SIGTERM
     or Ctrl-C: the current batch is finished and committed, exit code 0."""
+    import faulthandler
+    import signal
+
     from scrubber.logs import setup_logging
 
     setup_logging(log_level)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)   # `kill -USR1 <pid>`: stacks of a wedged worker
     cfg = _load(config)
     if runner == "faust":
         from scrubber.faust_app import FaustConfigError, run_worker

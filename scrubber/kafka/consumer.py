@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
@@ -46,9 +47,10 @@ class BatchConsumer:
                  overrides: dict[str, str | int | bool] | None = None,
                  on_assign: PartitionsCallback | None = None, on_revoke: PartitionsCallback | None = None,
                  on_error: ErrorCallback | None = None) -> None:
-        conf: dict[str, str | int | bool] = {**DEFAULT_SETTINGS, **(overrides or {}), **FIXED_SETTINGS,
-                                             "bootstrap.servers": bootstrap_servers, "group.id": group_id,
-                                             "client.id": client_id}
+        conf: dict[str, Any] = {**DEFAULT_SETTINGS, **(overrides or {}), **FIXED_SETTINGS,
+                                "bootstrap.servers": bootstrap_servers, "group.id": group_id, "client.id": client_id,
+                                # librdkafka's own log lines through Python logging, i.e. as JSON
+                                "logger": logging.getLogger("librdkafka.consumer")}
         self.conf = conf
         self.subscription = subscription
         self._on_assign = on_assign
@@ -190,13 +192,6 @@ class BatchConsumer:
             if high >= 0:
                 out.append((tp.topic, tp.partition, high - tp.offset))
         return out
-
-    def partitions_of(self, topic: str, timeout: float = 10.0) -> int | None:
-        md = self.consumer.list_topics(topic, timeout=timeout)
-        t = md.topics.get(topic)
-        if t is None or t.error is not None:
-            return None
-        return len(t.partitions)
 
     def close(self) -> None:
         try:

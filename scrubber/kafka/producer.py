@@ -15,7 +15,10 @@ instead of leaving the partitions blocked until ``transaction.timeout.ms``.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer, TopicPartition
 
@@ -35,11 +38,42 @@ DEFAULT_SETTINGS: dict[str, str | int | bool] = {
 FIXED_SETTINGS: dict[str, str | int | bool] = {"enable.idempotence": True}
 SIZE_CODES = frozenset({KafkaError.MSG_SIZE_TOO_LARGE})
 TOPIC_METADATA_TTL_S = 60.0
+TXN_CALL_TIMEOUT_S = 10.0
+WEDGE_GRACE_S = 20.0
+
+
+class ProducerWedged(Exception):
+    """A transactional call did not return long after its own timeout. librdkafka has known
+    cases where ``send_offsets_to_transaction`` blocks forever after the coordinator's broker
+    restarted (confluentinc/librdkafka#5456, #5511); the only way out is a new producer, whose
+    ``init_transactions`` fences this one and aborts its transaction."""
 
 
 class MessageTooLarge(Exception):
     """The client refused a record as larger than ``message.max.bytes``: caught before anything
     reached the broker, so the caller can substitute a smaller record in the same transaction."""
+
+
+def call_with_deadline(name: str, fn: Callable[..., Any], *args: Any, deadline_s: float) -> Any:
+    """Run a blocking librdkafka call (it releases the GIL) in a helper thread and give up on it
+    after ``deadline_s``: raises ``ProducerWedged`` then, and the thread is abandoned with the
+    producer it is stuck in. Exceptions of the call propagate unchanged."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name=f"txn-{name}", daemon=True)
+    t.start()
+    t.join(deadline_s)
+    if t.is_alive():
+        raise ProducerWedged(name)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
 
 
 class DeliveryFailed(Exception):
@@ -52,15 +86,20 @@ class DeliveryFailed(Exception):
 
 class OutputProducer:
     def __init__(self, bootstrap_servers: str, *, client_id: str, transactional_id: str | None,
-                 overrides: dict[str, str | int | bool] | None = None) -> None:
-        conf: dict[str, str | int | bool] = {**DEFAULT_SETTINGS, **(overrides or {}), **FIXED_SETTINGS,
-                                             "bootstrap.servers": bootstrap_servers, "client.id": client_id}
+                 overrides: dict[str, str | int | bool] | None = None,
+                 keepalive: Callable[[], bool] | None = None) -> None:
+        """``keepalive`` is called while a transactional call is being retried: it may beat a
+        liveness heartbeat, and returning True (stop requested) ends the retrying."""
+        conf: dict[str, Any] = {**DEFAULT_SETTINGS, **(overrides or {}), **FIXED_SETTINGS,
+                                "bootstrap.servers": bootstrap_servers, "client.id": client_id,
+                                "logger": logging.getLogger("librdkafka.producer")}
         if transactional_id is not None:
             conf["transactional.id"] = transactional_id
         self.conf = conf
         self.transactional = transactional_id is not None
         self.transactional_id = transactional_id
         self.producer = Producer(conf)
+        self.keepalive = keepalive or (lambda: False)
         self.in_transaction = False
         self.initialised = False
         self._delivery_errors: list[KafkaError] = []
@@ -68,11 +107,15 @@ class OutputProducer:
 
     # --- lifecycle -------------------------------------------------------------------------
 
+    def _txn(self, name: str, *args: Any, timeout: float) -> Any:
+        return call_with_deadline(name, getattr(self.producer, name), *args, timeout,
+                                  deadline_s=timeout + WEDGE_GRACE_S)
+
     def init(self, timeout: float = 30.0) -> None:
         """``init_transactions``: registers the transactional.id, fences older producers with it,
         and aborts whatever transaction they left open. Raises KafkaException on failure."""
         if self.transactional:
-            self.producer.init_transactions(timeout)
+            self._txn("init_transactions", timeout=timeout)
         self.initialised = True
 
     def begin(self) -> None:
@@ -107,12 +150,13 @@ class OutputProducer:
         if err is not None:
             self._delivery_errors.append(err)
 
-    def commit(self, offsets: list[TopicPartition], group_metadata: object | None, timeout: float = 30.0) -> None:
+    def commit(self, offsets: list[TopicPartition], group_metadata: object | None,
+               timeout: float = TXN_CALL_TIMEOUT_S) -> None:
         """Exactly-once: offsets into the transaction, then commit (which flushes). At-least-once:
         flush and check every delivery; the caller then commits the consumer's offsets."""
         if self.transactional:
             if offsets:
-                self.producer.send_offsets_to_transaction(offsets, group_metadata, timeout)
+                self._txn("send_offsets_to_transaction", offsets, group_metadata, timeout=timeout)
             self.retry_commit(timeout)
             return
         remaining = self.producer.flush(timeout)
@@ -121,24 +165,26 @@ class OutputProducer:
         if self._delivery_errors:
             raise DeliveryFailed(self._delivery_errors[0])
 
-    def retry_commit(self, timeout: float = 30.0) -> None:
+    def retry_commit(self, timeout: float = TXN_CALL_TIMEOUT_S) -> None:
         """``commit_transaction``, retried while librdkafka says the error is retriable (e.g. a
         timeout during a broker outage: the outcome is unknown until a retry returns)."""
         delay = 0.5
         while True:
             try:
-                self.producer.commit_transaction(timeout)
+                self._txn("commit_transaction", timeout=timeout)
                 self.in_transaction = False
                 return
             except KafkaException as exc:
                 err = exc.args[0] if exc.args else None
                 if not (isinstance(err, KafkaError) and err.retriable()) or err.txn_requires_abort() or err.fatal():
                     raise
+                if self.keepalive():
+                    raise
                 log.warning("transaction commit not confirmed yet, retrying", extra={"error": err.name()})
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    def abort(self, timeout: float = 30.0) -> None:
+    def abort(self, timeout: float = TXN_CALL_TIMEOUT_S) -> None:
         """Abort the open transaction (retried while retriable). Raises on fatal errors, which the
         caller answers by recreating the producer."""
         if not self.transactional:
@@ -149,7 +195,7 @@ class OutputProducer:
         delay = 0.5
         while True:
             try:
-                self.producer.abort_transaction(timeout)
+                self._txn("abort_transaction", timeout=timeout)
                 self.in_transaction = False
                 return
             except KafkaException as exc:
@@ -157,7 +203,7 @@ class OutputProducer:
                 if isinstance(err, KafkaError) and err.code() == KafkaError._STATE:
                     self.in_transaction = False  # nothing to abort
                     return
-                if not (isinstance(err, KafkaError) and err.retriable()) or err.fatal():
+                if not (isinstance(err, KafkaError) and err.retriable()) or err.fatal() or self.keepalive():
                     raise
                 log.warning("transaction abort not confirmed yet, retrying", extra={"error": err.name()})
                 time.sleep(delay)
