@@ -325,10 +325,10 @@ class NerDetector(Detector):
                     self._cache_put(key, spans)
                     for i, off in pending[key]:
                         found[i].extend(_to_findings(spans, off))
-            done += chunk
+            finished_before, done = done, done + chunk
             now = time.monotonic()
-            for i in range(n):
-                if not failed[i] and 0 <= last_need[i] < done and now > deadlines[i]:
+            for i in range(n):  # only texts completed by this chunk: earlier ones met their deadline
+                if not failed[i] and finished_before <= last_need[i] < done and now > deadlines[i]:
                     failed[i] = True
             chunk = min(chunk * 2, self.batch_size)
         out: list[list[Finding] | BaseException] = []
