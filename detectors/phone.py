@@ -23,10 +23,12 @@ from phonenumbers import NumberParseException
 
 from detectors.base import BudgetExceeded, Detector
 from detectors.finding import TIER_PATTERN, Finding
+from detectors.pattern import TRUSTED_MAX_CHARS
 
 _SEP = r"[\x20.\-\u00a0]"
 _CANDIDATE = regex.compile(
     r"(?<![\w/.:$#@+,-])"
+    r"(?=(?:[\x20.\-\u00a0()+]{0,3}\d){7})"  # at least seven digits ahead, separators only
     r"(?:(?:\+|(?<!\d)00)\x20?\d{1,3}" + _SEP + r"{0,2}(?:\(0\)" + _SEP + r"{0,2})?)?"
     r"(?:\(\d{1,5}\)" + _SEP + r"{0,2})?"
     r"\d{1,14}+"
@@ -36,6 +38,7 @@ _CANDIDATE = regex.compile(
 )
 _GROUP = regex.compile(r"\d+")
 _EXT = regex.compile(r"\x20{0,2}(?:x|ext\.?|extension)\x20{0,2}\d{1,6}$")
+_DATE_SHAPE = regex.compile(r"^(?:\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./](?:\d{4}|\d{2}))$")
 _NANP_SHAPE = regex.compile(r"^(?:\+?1[\x20.\-]?)?(?:\(\d{3}\)\x20?|\d{3}[\x20.\-])\d{3}[\x20.\-]\d{4}$")
 
 _CONTEXT = regex.compile(
@@ -58,6 +61,17 @@ class PhoneDetector(Detector):
     id = "phone"
     cost = 2
 
+    def __init__(self) -> None:
+        # libphonenumber loads region metadata lazily; loading it inside the first text's time
+        # budget would fail that text closed.
+        for region in ("US",) + _REGIONS:
+            _parse("0", region)
+            try:
+                phonenumbers.is_valid_number(phonenumbers.parse("2015550123", region))
+            except NumberParseException:
+                pass
+        phonenumbers.is_valid_number(phonenumbers.parse("+442079460958", None))
+
     @property
     def entities(self) -> frozenset[str]:
         return frozenset({"PHONE_NUMBER"})
@@ -68,16 +82,17 @@ class PhoneDetector(Detector):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise BudgetExceeded
-        try:
-            matches = list(_CANDIDATE.finditer(text, timeout=remaining))
-        except TimeoutError:
-            raise BudgetExceeded from None
+        if len(text) <= TRUSTED_MAX_CHARS:  # bounded regex, see tests/detectors/test_phone.py
+            matches = list(_CANDIDATE.finditer(text))
+        else:
+            try:
+                matches = list(_CANDIDATE.finditer(text, timeout=remaining))
+            except TimeoutError:
+                raise BudgetExceeded from None
         out: list[Finding] = []
         lower = None
         for m in matches:
             cand = m.group()
-            if sum(map(cand.count, _DIGITS)) < 7:
-                continue
             if lower is None:
                 lower = text.lower()
             found = self._best(text, lower, m.start(), cand)
@@ -87,70 +102,114 @@ class PhoneDetector(Detector):
 
     def _best(self, text: str, lower: str, start: int, cand: str) -> Finding | None:
         """The longest leading run of digit groups of ``cand`` that is a phone number."""
-        ext = _EXT.search(cand)
+        ext = _EXT.search(cand) if "x" in cand or "e" in cand else None
         core = cand[:ext.start()] if ext else cand
-        groups = list(_GROUP.finditer(core))
+        groups = _GROUP.findall(core)
+        ends = [m.end() for m in _GROUP.finditer(core)]
         for n in range(len(groups), 0, -1):
-            end = groups[n - 1].end()
-            piece = core[:end]
-            if n < len(groups) or not ext:
-                span_end = start + end
-            else:
-                span_end = start + len(cand)
-            ndig = sum(len(g.group()) for g in groups[:n])
+            ndig = sum(map(len, groups[:n]))
             if ndig < 7:
                 break
             if ndig > 15:
                 continue
-            score = self._score(text, lower, start, span_end, piece, groups[:n])
+            end = ends[n - 1]
+            span_end = start + (len(cand) if ext and n == len(groups) else end)
+            score = self._score(lower, start, span_end, core[:end], groups[:n])
             if score:
                 return Finding(start, span_end, "PHONE_NUMBER", score, self.id, TIER_PATTERN)
         return None
 
-    def _score(self, text: str, lower: str, start: int, end: int, piece: str, groups: list) -> float:
-        lo, hi = max(0, start - _WINDOW), min(len(text), end + _WINDOW)
-        intl = piece.startswith("+") or piece.startswith("00")
-        seps = len(groups) > 1 or "(" in piece
-        lens = [len(g.group()) for g in groups]
-        first = groups[0].group()
-        if not intl:
-            # Version strings, IPs and decimals: single-digit groups, dotted quads.
-            if any(x == 1 for x in lens[1:]) or (lens[0] == 1 and first != "1" and len(lens) > 1):
-                return 0.0
-            if "." in piece and len(lens) == 4 and all(x <= 3 for x in lens):
-                return 0.0
-        ctx = _CONTEXT.search(lower, lo, start) is not None or _CONTEXT.search(lower, end, hi) is not None
-        neg = _NEGATIVE.search(lower, max(0, start - 24), start) is not None
+    def _score(self, lower: str, start: int, end: int, piece: str, groups: list[str]) -> float:
+        intl = piece[0] == "+" or piece.startswith("00")
+        parens = "(" in piece
+        seps = len(groups) > 1 or parens
+        digits = "".join(groups)
         if intl:
-            num = _parse("+" + piece[2:] if piece.startswith("00") else piece, None)
+            num = _parse("+" + piece[2:] if piece[0] == "0" else piece, None)
             if num is None:
                 return 0.0
             if phonenumbers.is_valid_number(num):
-                return 0.95 if not neg else 0.6
-            if phonenumbers.is_possible_number(num) and len(lens) > 1:
-                return 0.7 if ctx else 0.6
+                return 0.6 if self._neg(lower, start) else 0.95
+            if phonenumbers.is_possible_number(num) and len(groups) > 1:
+                return 0.7 if self._ctx(lower, start, end) else 0.6
             return 0.0
-        num = _parse(piece, "US")
-        if num is not None and phonenumbers.is_valid_number(num):
-            if seps and (_NANP_SHAPE.match(piece) or ctx):
-                return 0.5 if neg and not ctx else (0.95 if ctx else 0.85)
-            if not seps:
-                return 0.75 if ctx and not neg else 0.0
-        if neg or not seps:
+        lens = [len(g) for g in groups]
+        # Version strings, IPs and decimals: single-digit groups, dotted quads, dates.
+        if any(x == 1 for x in lens[1:]) or (lens[0] == 1 and groups[0] != "1" and len(lens) > 1):
             return 0.0
-        trunk = first.startswith("0") or "(" in piece
-        if not (trunk or ctx):
+        if "." in piece and len(lens) == 4 and all(x <= 3 for x in lens):
+            return 0.0
+        if not seps:
+            # A bare run of digits is a phone number only with a phone word near and no id word.
+            if _nanp_valid(digits) and self._ctx(lower, start, end) and not self._neg(lower, start):
+                return 0.75
+            return 0.0
+        if _DATE_SHAPE.match(piece):
+            return 0.0
+        if _nanp_valid(digits):
+            if _NANP_SHAPE.match(piece):
+                ctx = self._ctx(lower, start, end)
+                if ctx:
+                    return 0.95
+                return 0.5 if self._neg(lower, start) else 0.85
+            if self._ctx(lower, start, end):
+                return 0.5 if self._neg(lower, start) else 0.9
+        trunk = digits[0] == "0" or parens
+        ctx = None
+        if not trunk:
+            ctx = self._ctx(lower, start, end)
+            if not ctx:
+                return 0.0
+        if self._neg(lower, start):
             return 0.0
         for region in _REGIONS:
             num = _parse(piece, region)
-            if num is not None and phonenumbers.is_valid_number(num):
+            if num is not None and phonenumbers.is_valid_number_for_region(num, region):
+                if ctx is None:
+                    ctx = self._ctx(lower, start, end)
                 return 0.8 if ctx else 0.6
-        if ctx and num is not None:
+        if ctx is None:
+            ctx = self._ctx(lower, start, end)
+        if ctx:
             for region in ("US",) + _REGIONS[:8]:
                 num = _parse(piece, region)
                 if num is not None and phonenumbers.is_possible_number(num):
                     return 0.5
         return 0.0
+
+    @staticmethod
+    def _ctx(lower: str, start: int, end: int) -> bool:
+        return (_CONTEXT.search(lower, max(0, start - _WINDOW), start) is not None
+                or _CONTEXT.search(lower, end, end + _WINDOW) is not None)
+
+    @staticmethod
+    def _neg(lower: str, start: int) -> bool:
+        return _NEGATIVE.search(lower, max(0, start - 24), start) is not None
+
+
+_NANP_MEMO: dict[str, bool] = {}
+
+
+def _nanp_valid(digits: str) -> bool:
+    """A valid US or Canadian number (10 digits, or 11 with the leading 1).
+
+    libphonenumber's NANP patterns decide validity on the area code and exchange (the first six
+    national digits; the last four are free), so the verdict is memoised on those six digits:
+    ``is_valid_number`` costs ~10 us, this ~0.2 us."""
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        return False
+    key = digits[:6]
+    ok = _NANP_MEMO.get(key)
+    if ok is None:
+        num = phonenumbers.PhoneNumber(country_code=1, national_number=int(key + "2345"))
+        ok = (phonenumbers.is_valid_number_for_region(num, "US")
+              or phonenumbers.is_valid_number_for_region(num, "CA"))
+        if len(_NANP_MEMO) > 200_000:
+            _NANP_MEMO.clear()
+        _NANP_MEMO[key] = ok
+    return ok
 
 
 def _parse(s: str, region: str | None):

@@ -94,15 +94,30 @@ def _card_brand(d: str) -> str | None:
     return None
 
 
+_MAJOR_BRANDS = frozenset({"visa", "mastercard", "amex", "discover", "jcb", "diners"})
+
+
+def _card_digits(text: str) -> str | None:
+    if not _consistent_separators(text):
+        return None
+    d = digits_of(text)
+    if not 12 <= len(d) <= 19 or len(set(d)) < 2 or not _luhn_digits(d):
+        return None
+    return d
+
+
 @validator("credit_card")
 def credit_card(text: str) -> bool:
-    """Luhn-valid, a known issuer range for its length, one kind of separator, not all one digit."""
-    if not _consistent_separators(text):
-        return False
-    d = digits_of(text)
-    if not 12 <= len(d) <= 19 or len(set(d)) < 2:
-        return False
-    return _card_brand(d) is not None and _luhn_digits(d)
+    """Luhn-valid, a major issuer range for its length, one kind of separator, not all one digit."""
+    d = _card_digits(text)
+    return d is not None and _card_brand(d) in _MAJOR_BRANDS
+
+
+@validator("credit_card_regional")
+def credit_card_regional(text: str) -> bool:
+    """Luhn-valid Maestro, UnionPay or Mir number (ranges that collide with other ids)."""
+    d = _card_digits(text)
+    return d is not None and _card_brand(d) not in _MAJOR_BRANDS and _card_brand(d) is not None
 
 
 # ------------------------------------------------------------------------------ US numbers
@@ -453,3 +468,45 @@ def password_prose(text: str) -> bool:
     has_symbol = any(not c.isalnum() for c in text)
     inner_upper = any(c.isupper() for c in text[1:])
     return has_digit or has_symbol or inner_upper
+
+
+_MONTH_WORDS = frozenset(
+    "jan january feb february mar march apr april may jun june jul july aug august sep sept september "
+    "oct october nov november dec december".split())
+
+
+@validator("month_date")
+def month_date(text: str) -> bool:
+    """A date written with a month name ('March 3rd', '5 Jan 2025'): the word must be a month.
+    'may 2019' alone is too often the verb to count; with a day it is a date."""
+    import re
+    words = re.findall(r"[A-Za-z]+", text)
+    months = [w for w in words if w.lower() in _MONTH_WORDS]
+    if not months:
+        return False
+    if months[0].lower() == "may" and len(re.findall(r"\d+", text)) == 1 and re.search(r"\d{4}", text):
+        return False
+    return True
+
+
+@validator("clock")
+def clock(text: str) -> bool:
+    """A time of day: hour 0-23 (1-12 with am/pm), minutes and seconds 0-59."""
+    import re
+    parts = [int(p) for p in re.findall(r"\d+", text)]
+    if not parts:
+        return False
+    ampm = any(c in "aApP" for c in text)
+    hour = parts[0]
+    if ampm and not 1 <= hour <= 12:
+        return False
+    if hour > 23 or any(p > 59 for p in parts[1:3]):
+        return False
+    return True
+
+
+@validator("fedex")
+def fedex(text: str) -> bool:
+    """FedEx Express (12 digits, mod 11) or Ground (15 digits, mod 10)."""
+    n = len(digits_of(text))
+    return fedex12(text) if n == 12 else fedex15(text) if n == 15 else False
