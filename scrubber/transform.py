@@ -50,11 +50,14 @@ class Transformer:
         return operators.encrypt(value, entity, key)
 
     def apply(self, text: str, findings: Sequence[Finding]) -> TextResult:
-        """Rewrite ``text``; ``findings`` must not overlap (the resolver guarantees it)."""
+        """Rewrite ``text`` from resolved findings. A finding nested in one already rewritten
+        (a city inside an address) is covered by the outer rewrite and skipped."""
         result = TextResult(text)
         pieces: list[str] = []
         cursor = 0
-        for f in sorted(findings, key=lambda f: f.start):
+        for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+            if f.start < cursor:
+                continue
             act = self.policy.action_for(f.entity)
             if act.action == "keep" or f.score < self.policy.threshold_for(f.entity):
                 result.kept[f.entity] += 1

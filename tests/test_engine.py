@@ -110,3 +110,13 @@ def test_quarantine_without_a_key_withholds_the_payload():
     outs, _ = RoutePipeline(ROUTE, engine(), "v", None).process([msg(b"{bad json Alice")])
     body = json.loads(outs[0].value)
     assert body["reason"] == "invalid_json" and body["payload"].startswith("withheld")
+
+
+def test_a_nested_finding_is_rewritten_once_by_its_outer_span():
+    from detectors.finding import Finding
+    from scrubber.transform import Transformer
+    text = "at 12 Main Street, Paris 75001 now"
+    outer = Finding(3, 30, "STREET_ADDRESS", 0.9, "t")
+    inner = Finding(19, 24, "LOCATION", 0.9, "t")
+    res = Transformer(BUILTIN_POLICIES["release"]).apply(text, [outer, inner])
+    assert res.text == "at [ADDRESS] now" and res.counts == {"STREET_ADDRESS": 1}

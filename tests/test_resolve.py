@@ -13,9 +13,9 @@ def test_validated_beats_model_even_with_lower_score():
 
 
 def test_longer_span_wins_within_a_tier():
-    address = f(0, 40, "STREET_ADDRESS", 0.6)
-    city = f(30, 40, "LOCATION", 0.9)
-    assert resolve([city, address]) == [address]
+    org = f(0, 40, "ORGANIZATION", 0.6)
+    person = f(30, 40, "PERSON", 0.9)
+    assert resolve([person, org]) == [org]
 
 
 def test_equal_spans_resolve_by_score_then_name_never_by_order():
@@ -32,3 +32,16 @@ def test_non_overlapping_are_all_kept_in_text_order():
 def test_partial_overlap_keeps_one():
     a, b = f(0, 10, "A", 0.9), f(5, 12, "B", 0.9)
     assert resolve([a, b]) == [a]
+
+
+def test_a_place_inside_an_address_is_reported_nested():
+    address = f(0, 40, "STREET_ADDRESS", 0.8)
+    city = f(20, 27, "LOCATION", 0.7, TIER_MODEL)
+    person = f(5, 12, "PERSON", 0.9, TIER_MODEL)
+    assert resolve([city, person, address]) == [address, city]
+
+
+def test_nested_places_do_not_overlap_each_other():
+    address = f(0, 40, "STREET_ADDRESS", 0.8)
+    a, b = f(20, 27, "LOCATION", 0.7, TIER_MODEL), f(25, 30, "LOCATION", 0.6, TIER_MODEL)
+    assert resolve([a, b, address]) == [address, a]
