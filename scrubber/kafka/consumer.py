@@ -90,30 +90,32 @@ class BatchConsumer:
         """Up to ``max_messages`` messages: waits up to ``wait_s`` for the first, then at most
         ``max_ms`` more for the rest. Error events go to ``on_error`` and are not returned."""
         self._buffer = []
-        deadline: float | None = None
+        # librdkafka's consume(n, timeout) blocks until n messages *or* the timeout: so wait for the
+        # first message alone (returns as soon as one arrives), then collect the rest until the
+        # max_ms window closes. One call with n=max_messages would hold a trickle for the whole wait.
         first_wait_end = time.monotonic() + wait_s
+        while not self._buffer:
+            timeout = first_wait_end - time.monotonic()
+            if timeout <= 0 or (should_stop is not None and should_stop()):
+                return []
+            self._take(self.consumer.consume(num_messages=1, timeout=min(timeout, 0.5)))
+        deadline = time.monotonic() + max_ms / 1000.0
         while len(self._buffer) < max_messages:
-            now = time.monotonic()
-            if deadline is None:
-                timeout = first_wait_end - now
-            else:
-                timeout = deadline - now
-            if timeout <= 0:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0 or (should_stop is not None and should_stop()):
                 break
-            msgs = self.consumer.consume(num_messages=max_messages - len(self._buffer), timeout=timeout)
-            for m in msgs:
-                err = m.error()
-                if err is not None:
-                    if self._on_error:
-                        self._on_error(err)
-                    continue
-                self._buffer.append(m)
-            if self._buffer and deadline is None:
-                deadline = time.monotonic() + max_ms / 1000.0
-            if should_stop is not None and should_stop():
-                break
+            self._take(self.consumer.consume(num_messages=max_messages - len(self._buffer), timeout=timeout))
         batch, self._buffer = self._buffer, []
         return batch
+
+    def _take(self, msgs: list[Message]) -> None:
+        for m in msgs:
+            err = m.error()
+            if err is not None:
+                if self._on_error:
+                    self._on_error(err)
+                continue
+            self._buffer.append(m)
 
     # --- offsets ---------------------------------------------------------------------------
 
