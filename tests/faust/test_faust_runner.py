@@ -22,6 +22,7 @@ from detectors.settings import DetectorSettings  # noqa: E402
 from scrubber.config import load_topics  # noqa: E402
 from scrubber.engine import Engine  # noqa: E402
 from scrubber.keys import KeyRing  # noqa: E402
+from scrubber.operators import tag  # noqa: E402
 from scrubber.pipeline import InMessage, RoutePipeline  # noqa: E402
 from detectors.registry import pack_version  # noqa: E402
 
@@ -65,12 +66,20 @@ def test_end_to_end_scrub_headers_metrics_and_no_leaks(tmp_path, workers):
     bytes, and the pattern detectors find none of the leak-checked entities in the outputs."""
     t_text_in, t_text_out = h.unique("e2e.text.in"), h.unique("e2e.text.out")
     t_json_in, t_json_out, t_q = h.unique("e2e.json.in"), h.unique("e2e.json.out"), h.unique("e2e.q")
-    h.create_topics([t_text_in, t_text_out, t_json_in, t_json_out, t_q])
+    ev_prefix = h.unique("e2e.ev")
+    t_ev_a, t_ev_b, t_ev_out = f"{ev_prefix}.a", f"{ev_prefix}.b", h.unique("e2e.ev.out")
+    h.create_topics([t_text_in, t_text_out, t_json_in, t_json_out, t_q, t_ev_a, t_ev_b, t_ev_out])
     cfg = h.write_config(tmp_path / "topics.yaml", [
         {"name": "texts", "input": t_text_in, "output": t_text_out, "format": "text", "policy": "tag-all"},
         {"name": "docs", "input": t_json_in, "output": t_json_out, "policy": "tag-all",
          "fields": {"scan": ["text"], "skip": ["$.id"], "required": ["$.id"]}},
+        {"name": "events", "input_pattern": "^" + ev_prefix.replace(".", "\\.") + "\\..*", "output": t_ev_out,
+         "fields": {"skip": ["$.event_id"], "pii": {"user.email": "EMAIL_ADDRESS", "user.ip": "IP_ADDRESS"}}},
     ], quarantine=t_q)
+    for t in (t_ev_a, t_ev_b):
+        h.produce(t, [json.dumps({"event_id": i, "user": {"email": f"u{i}@corp.example", "ip": f"10.1.2.{i}"},
+                                  "action": "login"}).encode() for i in range(50)],
+                  keys=[f"{t}-{i}".encode() for i in range(50)])
     rows = [r for r in records() if any(s["label"] in LEAK_ENTITIES for s in r["spans"])][:600]
     rows += records(400)
     texts = [r["text"].encode() for r in rows]
@@ -84,6 +93,10 @@ def test_end_to_end_scrub_headers_metrics_and_no_leaks(tmp_path, workers):
     w.start().wait_ready()
     out_text = h.consume_all([t_text_out], expect=len(rows), timeout=90)
     out_json = h.consume_all([t_json_out], expect=len(rows), timeout=60)
+    out_ev = h.consume_all([t_ev_out], expect=100, timeout=60, idle=1)
+    assert len(out_ev) == 100 and all(b"corp.example" not in m.value() and b"10.1.2." not in m.value()
+                                      for m in out_ev)
+    assert {json.loads(m.value())["user"]["email"] for m in out_ev} == {tag("EMAIL_ADDRESS")}
     quarantined = h.consume_all([t_q], expect=None, timeout=3)
     assert quarantined == []
     assert ids_of(out_text) == collections.Counter(r["id"] for r in rows)
