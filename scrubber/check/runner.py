@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from detectors.entities import Kind, kind_of
+from detectors.entities import kind_of
 from detectors.settings import DetectorSettings
 from scrubber.check.baseline import Baseline, BaselineError, load_baseline, write_baseline
 from scrubber.check.fingerprint import Fingerprinter, make_fingerprinter
