@@ -6,9 +6,11 @@ headers, quarantine envelopes and reason codes are byte-for-byte those of ``scru
 Delivery (at-least-once): a batch's events are acked (made committable) only after every output
 and quarantine record of the batch has been acknowledged by the broker, so a crash can only
 replay the batch in flight (duplicates), never lose one. A pipeline or produce error crashes the
-worker: the restart resumes from the committed offsets (fail-closed; nothing is skipped).
+worker: the restart resumes from the committed offsets (fail-closed; nothing is skipped). Faust's
+``take_events`` would ack a batch whose processing raised or was cancelled (its ``finally``);
+:func:`withhold_acks` prevents that.
 
-Exactly-once (see :mod:`scrubber.faust.app` for when it is allowed): records are sent with the
+Exactly-once (see :mod:`scrubber.faust.app`): records are sent with the
 transactional producer of their *source* partition (Faust's own ``TransactionManager.send`` picks
 the producer from the *output* partition, which with an output topic that is not co-partitioned
 with the input puts the record in another partition's transaction), and a batch's sends and acks
@@ -32,6 +34,10 @@ from scrubber.pipeline import InMessage, OutMessage, RoutePipeline
 log = logging.getLogger(__name__)
 
 
+class BatchFailed(RuntimeError):
+    """A batch could not be processed or produced; carries the route and exception type only."""
+
+
 def to_in_message(event: Any) -> InMessage:
     """The pipeline's view of a Faust event: raw key/value bytes (value_serializer='raw'),
     headers as (str, bytes) pairs, timestamp in milliseconds like the confluent runner."""
@@ -44,6 +50,19 @@ def to_in_message(event: Any) -> InMessage:
     ts = int(round(m.timestamp * 1000)) if m.timestamp else None
     return InMessage(topic=m.topic, partition=m.partition, offset=m.offset, key=m.key, value=m.value,
                      headers=hdrs, timestamp=ts)
+
+
+def withhold_acks(events: list) -> None:
+    """Keep a failed batch's offsets out of every future commit.
+
+    Faust's ``Stream.take_events`` acks the batch in a ``finally`` when the agent body raises (the
+    generator is closed), which would commit a batch that was never produced: loss, even with
+    at-least-once. Marking the *messages* acked without the consumer's bookkeeping makes that
+    ``finally`` a no-op (``Message.ack`` returns early), so the offsets never reach the consumer's
+    acked set and the restart re-reads the batch. Faust internals, checked by
+    tests/faust::test_pipeline_failure_crashes_the_worker_without_skipping_or_logging_payload."""
+    for event in events:
+        event.message.acked = True
 
 
 class CommitGate:
@@ -88,16 +107,24 @@ class RouteAgent:
         if self.gate is not None:
             self.gate.install(self.app)
         async for events in stream.take_events(batch.max_messages, within=batch.max_ms / 1000.0):
+            failure: BatchFailed | None = None
             try:
                 await self.handle(stream, events)
             except asyncio.CancelledError:
+                withhold_acks(events)   # stopped mid-batch: re-read it after the restart (never skip it)
                 raise
             except Exception as exc:
+                kind = type(exc).__name__
                 log.error("batch failed: crashing the worker so it resumes from committed offsets",
-                          extra={"route": self.route.name, "exc_kind": type(exc).__name__})
-                self.metrics.errors.labels(self.route.name, type(exc).__name__).inc()
-                await self.app.crash(exc)
-                raise
+                          extra={"route": self.route.name, "exc_kind": kind})
+                self.metrics.errors.labels(self.route.name, kind).inc()
+                failure = BatchFailed(f"route {self.route.name}: {kind}")
+                withhold_acks(events)
+            if failure is not None:
+                # Outside the except block: Faust logs the crash with the exception being handled,
+                # and the original's message (a KeyError's key, a decode slice) could hold payload.
+                await self.app.crash(failure)
+                raise failure
 
     async def handle(self, stream: faust.StreamT, events: list) -> None:
         started = time.perf_counter()

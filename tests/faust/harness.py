@@ -76,7 +76,8 @@ class Worker:
     """``faust -A scrubber.faust_app worker`` in its own process group, with its own data dir."""
 
     def __init__(self, config: Path, workdir: Path, app_id: str, extra_env: dict | None = None,
-                 options: dict | None = None) -> None:
+                 options: dict | None = None, command: list[str] | None = None) -> None:
+        self.command = command or ["-m", "faust", "-A", "scrubber.faust_app", "worker", "-l", "info"]
         self.config = config
         self.workdir = workdir
         self.app_id = app_id
@@ -94,7 +95,7 @@ class Worker:
                "SCRUBBER_FAUST_APP_ID": self.app_id, "SCRUBBER_FAUST_OPTIONS": json.dumps(self.options),
                **self.extra_env}
         self.log = open(self.workdir / f"worker-{self.runs}.log", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "faust", "-A", "scrubber.faust_app", "worker", "-l", "info"],
+        self.proc = subprocess.Popen([sys.executable, *self.command],
                                      cwd=self.workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         return self

@@ -183,6 +183,26 @@ def test_poison_messages_are_quarantined_while_good_ones_flow(tmp_path, workers)
     assert m['scrubber_messages_out_total{route="chats"}'] == 300
 
 
+def test_pipeline_failure_crashes_the_worker_without_skipping_or_logging_payload(tmp_path, workers):
+    """Fail-closed: an exception in the pipeline stops the worker (non-zero exit, for the
+    orchestrator to restart), commits nothing past the failed batch, and the log names the
+    exception type only."""
+    t_in, t_out, t_q = h.unique("crash.in"), h.unique("crash.out"), h.unique("crash.q")
+    h.create_topics([t_in, t_out, t_q], partitions=1)
+    cfg = h.write_config(tmp_path / "topics.yaml", [{"name": "r", "input": t_in, "output": t_out}], quarantine=t_q)
+    h.produce(t_in, [json.dumps({"id": i, "text": "hi"}).encode() for i in range(20)])
+    app_id = h.unique("crash").replace(".", "-")
+    w = h.Worker(cfg, tmp_path, app_id=app_id, command=[str(Path(__file__).with_name("crashing_worker.py"))])
+    workers.append(w)
+    w.start()
+    assert w.proc.wait(60) != 0
+    log = (tmp_path / "worker-1.log").read_text(errors="replace")
+    assert "BatchFailed('route r: KeyError')" in log
+    assert "payload-canary" not in log
+    assert h.committed_total(app_id, t_in, 1) == 0
+    assert h.consume_all([t_out, t_q], expect=None, timeout=3) == []
+
+
 def test_restart_resumes_from_committed_offsets_at_least_once(tmp_path, workers):
     """kill -9 mid-stream, restart: nothing lost (duplicates only from the batches in flight);
     then a graceful stop and restart: the new run reads only what was produced while it was down."""
