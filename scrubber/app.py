@@ -184,6 +184,7 @@ class ScrubberApp:
         self.totals: Counter = Counter()
         self._last_lag = 0.0
         self._last_progress = time.monotonic()
+        self._assigned_at = time.monotonic()
 
     # --- context for logs ------------------------------------------------------------------
 
@@ -286,13 +287,24 @@ class ScrubberApp:
                 last_message = now
                 if self._handle_batch(msgs):
                     processed += len(msgs)
-            elif self.options.idle_exit_seconds is not None and now - last_message >= self.options.idle_exit_seconds:
+            elif self._idle_expired(now, last_message):
                 log.info("idle: exiting", extra=self._ctx(idle_seconds=self.options.idle_exit_seconds))
                 break
             self._periodic(now)
             if self.options.max_messages is not None and processed >= self.options.max_messages:
                 log.info("max messages reached: exiting", extra=self._ctx(processed=processed))
                 break
+
+    def _idle_expired(self, now: float, last_message: float) -> bool:
+        """Idle time counts only while partitions are assigned (a restarted worker may wait a whole
+        session timeout for the group to rebalance: that is not "the input is drained"). A worker
+        that never gets a partition gives up after a minute more."""
+        idle = self.options.idle_exit_seconds
+        if idle is None:
+            return False
+        if not self.health.assigned:
+            return now - max(last_message, self._assigned_at) >= idle + 60.0
+        return now - max(last_message, self._assigned_at) >= idle
 
     def _shutdown(self) -> None:
         if self.producer is not None and self.producer.in_transaction:
@@ -355,6 +367,7 @@ class ScrubberApp:
     # --- rebalance and consumer errors -----------------------------------------------------
 
     def _on_assign(self, partitions: list[TopicPartition]) -> None:
+        self._assigned_at = time.monotonic()
         self._failures = ((), 0, True)
         self._quarantine_start = None
         self.metrics.assigned.labels(self.route.name).set(len(self.consumer.assignment) if self.consumer else 0)
