@@ -61,6 +61,12 @@ def to_markdown(report: dict) -> str:
         lines += ["", "## Findings by field", ""]
         lines += _table(["field", "findings"],
                         [[f, ", ".join(f"{k}={v}" for k, v in c.items())] for f, c in report["fields"].items()])
+    located = [(n, loc) for n, locs in report["locations"].items() for loc in locs[:10] if not loc["baselined"]]
+    if located:
+        lines += ["", "## Where (first 10 per entity, not baselined)", ""]
+        lines += _table(["entity", "file", "line", "record id", "field", "masked"],
+                        [[n, loc["file"], loc["line"], loc.get("id") or "", loc["field"], loc["example"]]
+                         for n, loc in located])
     lines += ["", "## Re-identification risk: rare values", ""]
     lines += _risk_lines(report["rare_values"], [
         ("k", "k"), ("values of the query fields", "occurrences"), ("distinct values", "distinct_values"),

@@ -115,7 +115,7 @@ class Aggregator:
     def add(self, result: BatchResult) -> None:
         seen: set[tuple[str, int]] = set()
         for hit in result.hits:
-            self._hit(hit, seen)
+            self._hit(hit, seen, result.facts[hit.record].rid)
         for rf in result.facts:
             self.records += 1
             self.records_per_source[rf.src] += 1
@@ -134,7 +134,7 @@ class Aggregator:
             if rf.kclass is not None:
                 self.kanon.add(*rf.kclass)
 
-    def _hit(self, hit: Hit, seen: set[tuple[str, int]]) -> None:
+    def _hit(self, hit: Hit, seen: set[tuple[str, int]], rid: str | None) -> None:
         st = self.entities.get(hit.entity)
         if st is None:
             st = self.entities[hit.entity] = EntityStats()
@@ -151,7 +151,7 @@ class Aggregator:
         if len(st.examples) < EXAMPLES and hit.masked not in st.examples:
             st.examples.append(hit.masked)
         if len(st.locations) < LOCATIONS:
-            st.locations.append({"file": self.sources[hit.src].display, "line": hit.line, "field": hit.field,
+            st.locations.append({"file": self.sources[hit.src].display, "line": hit.line, "id": rid, "field": hit.field,
                                  "example": hit.masked, "fingerprint": fp_hex if self.fp.stable else None,
                                  "baselined": accepted})
         if self.opts.update_baseline and not accepted:
@@ -161,18 +161,18 @@ class Aggregator:
 # --- running ---------------------------------------------------------------------------------
 
 def _batches(opts: CheckOptions, sources: list[Source], agg: Aggregator,
-             on_file_done: Callable[[Source], None]) -> Iterator[list[tuple[int, int, Any]]]:
+             on_file_done: Callable[[Source], None]) -> Iterator[list[tuple[int, int, Any, str | None]]]:
     """Readable records in batches that never span two files (so release staging stays per file).
     Unreadable records are reported to the aggregator as they are met."""
     for idx, src in enumerate(sources):
         if src.copy_only:
             continue
-        batch: list[tuple[int, int, Any]] = []
+        batch: list[tuple[int, int, Any, str | None]] = []
         for rec in iter_records(src, opts.limits, opts.id_field):
             if rec.error is not None:
                 agg.input_error(idx, rec.line, str(rec.error))
                 continue
-            batch.append((idx, rec.line, rec.value))
+            batch.append((idx, rec.line, rec.value, rec.id if opts.id_field else None))
             if len(batch) >= opts.batch_size:
                 yield batch
                 batch = []

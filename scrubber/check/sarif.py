@@ -45,7 +45,8 @@ def to_sarif(report: dict) -> str:
         for loc in report["locations"].get(name, []):
             result = {
                 "ruleId": rid, "level": res_level,
-                "message": {"text": f"{name} in field {loc['field']}: {loc['example']}"},
+                "message": {"text": f"{name} in field {loc['field']}" + (f" of record {loc['id']}" if loc.get("id") else "")
+                                    + f": {loc['example']}"},
                 "locations": [_location(loc["file"], loc["line"])],
             }
             if loc.get("fingerprint"):

@@ -55,6 +55,7 @@ class RecordFacts:
 
     src: int
     line: int
+    rid: str | None = None                                           # --id-field value, for reports
     user: int | None = None
     rare: list[tuple[Path, str, int]] = field(default_factory=list)   # (path, field name, value fp)
     bits: int = 0                                                    # user-combo entity bits
@@ -95,16 +96,16 @@ class Scanner:
         # load out of the first real record's time budget (which would fail it closed).
         self.engine.detect_texts(["Warm-up text from Jane Doe in Boston, jane@example.com."])
 
-    def scan(self, batch: list[tuple[int, int, Any]]) -> BatchResult:
-        """``batch``: (source index, line, value) of readable records."""
+    def scan(self, batch: list[tuple[int, int, Any, str | None]]) -> BatchResult:
+        """``batch``: (source index, line, value, record id) of readable records."""
         fp = self.cfg.fingerprinter
         min_score = self.cfg.policy.min_score
-        values = [v for _, _, v in batch]
+        values = [v for _, _, v, _ in batch]
         detections = self.engine.detect_values(values)
         hits: list[Hit] = []
         facts: list[RecordFacts] = []
-        for i, ((src, line, value), fds) in enumerate(zip(batch, detections)):
-            rf = RecordFacts(src, line)
+        for i, ((src, line, value, rid), fds) in enumerate(zip(batch, detections)):
+            rf = RecordFacts(src, line, rid)
             failed = next((fd.detection.failure for fd in fds if fd.detection.failed), None)
             if failed:
                 rf.failure = failed
@@ -176,6 +177,6 @@ def init_worker(cfg: ScanConfig) -> None:
     _SCANNER = Scanner(cfg)
 
 
-def scan_in_worker(batch: list[tuple[int, int, Any]]) -> BatchResult:
+def scan_in_worker(batch: list[tuple[int, int, Any, str | None]]) -> BatchResult:
     assert _SCANNER is not None, "init_worker was not called"
     return _SCANNER.scan(batch)

@@ -146,3 +146,10 @@ def test_many_files_with_the_same_name(tmp_path: Path, config: Path) -> None:
     two = write_jsonl(tmp_path / "b" / "train.jsonl", [{"text": "world"}])
     code, report = _json(tmp_path, config, one, two)
     assert code == 0 and report["summary"]["files"] == 2
+
+
+def test_id_field_names_the_record(tmp_path: Path, config: Path) -> None:
+    path = write_jsonl(tmp_path / "d.jsonl", [{"rid": "r-1", "text": "x"}, {"rid": "r-2", "text": f"card {CARD}"}])
+    code, report = _json(tmp_path, config, path, "--id-field", "rid")
+    (loc,) = report["locations"]["CREDIT_CARD"]
+    assert (loc["line"], loc["id"]) == (2, "r-2")
