@@ -137,7 +137,8 @@ said says say told tells asked asks shouted yelled replied wrote writes whispere
 admitted insisted announced tweeted posted texted emailed called thinks thought wants wanted loves
 loved likes liked hates hated knows knew gave gives went goes came comes looks looked makes made
 gets got needs needed tried died married lives lived grew works worked plays played sings sang
-sounds seems seemed deserves deserved smiled laughed cried
+sounds seems seemed deserves deserved smiled laughed cried spent joined left became started won lost
+bought sent received paid
 """.split())
 _PERSON_VERBS_WEAK = frozenset("is was has had will can did does isn't wasn't doesn't didn't can't won't "
                                "are were have".split())
@@ -145,6 +146,11 @@ _INTRO_WORDS = frozenset(w for cue in _NAME_INTRO for w in cue)
 _CLAUSE_WORDS = frozenset("and but so because cuz coz when then that if lol ok okay yeah yes oh omg haha "
                           "also while since although though um well".split())
 _COORD = frozenset({"and", "or", "&"})
+# An unknown capitalized word after these is more often a company or a place than a person.
+_NOT_PERSON_PREP = frozenset("at in on into for".split())
+# Words after "Name," that address the person: "Dariusz, can I speak to your boss?"
+_VOCATIVE_NEXT = frozenset("can could would will please you your u i i'm we do did are is have thanks "
+                           "thank what where when why how".split())
 
 # Words before a place. Strong: an unknown capitalized word after them is a place ("grew up in
 # Moknine", "lives in Hueb"); weak (bare prepositions): only a known town.
@@ -166,6 +172,15 @@ _PLACE_LINK = frozenset("de del della di da do dos das du des la le les los el a
 _MOTION = frozenset("fly flying flew drive driving drove move moved moving go going went travel traveling "
                     "travelling trip flight flights head heading headed relocate relocated live lives lived "
                     "born grew raised based".split())
+
+
+# Legal-form suffixes: a span that ends with one (or is followed by one) is an organization.
+# Case-sensitive: "as", "co", "sa" in lower case are words.
+_SUFFIX_ALT = (r"Inc|INC|LLC|L\.L\.C|Ltd|LTD|Limited|Corp|CORP|Corporation|GmbH|AG|PLC|plc|LLP|S\.A|SAS|SARL|"
+               r"BV|B\.V|NV|N\.V|Oy|AB|A/S|ApS|KG|S\.p\.A|SpA|S\.r\.l|Srl|Pty|Co")
+ORG_SUFFIX = regex.compile(r"(?:,?[ \t]+(?:&[ \t]+(?:Co|Sons)|(?i:and)[ \t]+(?:Associates|Sons|Partners|Company)"
+                            r"|(?:" + _SUFFIX_ALT + r")))\b\.?")
+ORG_SUFFIX_END = regex.compile(r"[ \t,](?:" + _SUFFIX_ALT + r")\.?$")
 
 
 @dataclass
@@ -647,7 +662,11 @@ class NameDetector(Detector):
                 continue
             strength = "medium" if strong_verb or len(subjects) > 1 else "weak"
             for s, e in subjects:
-                if used[s] or not person_word(s, strength):
+                if used[s]:
+                    continue
+                if not person_word(s, strength) and not (
+                        len(subjects) > 1 and s == e and style(s) == "lower" and lows[s] not in common
+                        and (lows[s] in gaz.last_like or lows[s] in gaz.intl_last)):
                     continue
                 if any(lows[m] in common and lows[m] not in first and lows[m] not in gaz.intl_first
                        or used[m] for m in range(s + 1, e + 1)):
@@ -659,7 +678,9 @@ class NameDetector(Detector):
                 continue
             if given(lows[i]) and not gaz.is_place_token(lows[i]) and style(i) in ("title", "lower") \
                     and (style(i) == "title" or n > 3) and lows[i] not in very_common:
-                out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.6, self.id, TIER_MODEL))
+                addressee = i + 1 < n and lows[i + 1] in _VOCATIVE_NEXT
+                out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.85 if addressee else 0.72,
+                                   self.id, TIER_MODEL))
                 used[i] = True
 
         # rule 8: a list of given names ("natalina, thomas, crystal, omar and brandy"): when most
@@ -693,7 +714,7 @@ class NameDetector(Detector):
             if used[i]:
                 continue
             lw = lows[i]
-            if lw not in first_like or gaz.is_place_token(lw):
+            if lw not in first_like or gaz.is_place_token(lw) or ORG_SUFFIX.match(text, toks[i][1]):
                 continue
             st = style(i)
             coord = False
@@ -718,7 +739,8 @@ class NameDetector(Detector):
                     continue
                 lw = lows[i]
                 if len(lw) < 3 or lw in common or lw in STOP_CAPS or gaz.is_place_token(lw) \
-                        or lw in gaz.all_places or sentence_initial(i) or _contraction(lw, common):
+                        or lw in gaz.all_places or sentence_initial(i) or _contraction(lw, common) \
+                        or i > 0 and lows[i - 1] in _NOT_PERSON_PREP:
                     continue
                 j = i
                 while j + 1 < n and not used[j + 1] and adjacent(j, j + 1) and style(j + 1) == "title" \
@@ -772,4 +794,5 @@ class NameDetector(Detector):
                     i += matched
                     continue
                 i += 1
-        return out
+        # "Ortiz LLC", "Smith & Sons": a company named after a person
+        return [f for f in out if f.entity != "PERSON" or not ORG_SUFFIX.match(text, f.end)]

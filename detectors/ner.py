@@ -32,6 +32,8 @@ import regex
 
 from detectors.base import BudgetExceeded, Detector
 from detectors.finding import TIER_MODEL, Finding
+from detectors.names import ORG_SUFFIX as _ORG_SUFFIX
+from detectors.names import ORG_SUFFIX_END as _ORG_SUFFIX_END
 from detectors.names import STOP_CAPS as _STOP_CAPS
 from detectors.settings import NerSettings
 
@@ -395,6 +397,12 @@ services solutions partners holdings international global
 """.split())
 
 
+_PLACE_WORDS = frozenset("""
+street st road rd avenue ave lane boulevard blvd drive square park lake lakes hills heights valley
+beach city county river mount mountain mountains island islands bay springs falls creek harbor
+harbour port point village town center centre station airport bridge canyon forest woods garden
+gardens north south east west upper lower new
+""".split())
 def _gaz():
     from detectors.names import gazetteer
     return gazetteer()
@@ -404,6 +412,8 @@ def relabel(surface: str, entity: str) -> str:
     """Correct the model's label with the gazetteers: "Kaylee" as ORG is a PERSON, "Greece" as
     ORG is a LOCATION. Only when every word of the span is a census name (or the span is a known
     place), and no word says organization."""
+    if _ORG_SUFFIX_END.search(surface):
+        return "ORGANIZATION"
     toks = [t.lower() for t in _SPAN_TOKEN.findall(surface)]
     if not toks or len(toks) > 4 or any(t in _ORG_WORDS for t in toks):
         return entity
@@ -413,9 +423,18 @@ def relabel(surface: str, entity: str) -> str:
                 len(toks) > 1 and tuple(toks) in gaz.places.get(toks[0], ())):
             return "LOCATION"
     if entity != "PERSON":
-        if all(t in gaz.first or t in gaz.last for t in toks) and not any(
+        if all(gaz.is_given(t) or gaz.is_surname(t) for t in toks) and not any(
                 t in gaz.all_places and t not in gaz.first_like for t in toks) and not any(
-                t in gaz.common_words and t not in gaz.first_like and t not in gaz.last_like for t in toks):
+                t in gaz.common_words and t not in gaz.first_like and t not in gaz.last_like
+                and t not in gaz.intl_first for t in toks):
+            return "PERSON"
+        # a given name and a surname (or an unknown rare word): "Logan Bykova", "Curtis Hill";
+        # not a known place ("Jackson Heights") and no place word ("Beverly Hills")
+        if 2 <= len(toks) <= 3 and (toks[0] in gaz.first_like or toks[0] in gaz.intl_first
+                                    or toks[0] in gaz.first and toks[0] not in gaz.common_words) \
+                and toks[0] not in gaz.all_places and tuple(toks) not in gaz.town_multi.get(toks[0], ()) \
+                and not any(t in _PLACE_WORDS for t in toks) \
+                and all(gaz.is_surname(t) or gaz.is_given(t) or t not in gaz.common_words for t in toks[1:]):
             return "PERSON"
     return entity
 
@@ -452,6 +471,10 @@ def extract(doc) -> tuple:
             continue
         cleaned = clean_span(text, ent.start_char, ent.end_char, entity)
         if cleaned is None:
+            continue
+        m = _ORG_SUFFIX.match(text, cleaned[1])
+        if m and entity in ("PERSON", "ORGANIZATION", "LOCATION"):
+            spans.append([cleaned[0], m.end(), "ORGANIZATION"])     # "Ortiz LLC", "Marlin Alter And Associates"
             continue
         for s, e, lab in _pieces(text, *cleaned, entity):
             if lab == "PERSON":

@@ -107,3 +107,19 @@ def test_places_after_cues():
     assert places("I work in Marketing") == []
     assert places("She lives in Fear of spiders") == []
     assert places("lives in The city") == []
+
+
+def test_company_named_after_person_is_not_a_person():
+    assert persons("The version recorded for Ortiz LLC became famous") == []
+    assert persons("Dariusz Smith Ltd. is a supplier") == []
+    assert "Dariusz Smith" in persons("Dariusz Smith said hi to the team")
+
+
+def test_vocative_addressee():
+    assert persons("Dariusz, can I please speak to your boss?") == ["Dariusz"]
+    assert persons("Kateřina, can I please speak to your boss?") == ["Kateřina"]
+    assert persons("Denver, can you hear me") == []
+
+
+def test_unknown_caps_after_at_is_not_a_person():
+    assert persons("Niklas spent a year at Citysourced as an assistant") == ["Niklas"]

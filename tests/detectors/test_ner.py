@@ -104,3 +104,28 @@ def test_deadline_fails_closed():
 def test_off_mode():
     det = NerDetector(NerSettings(mode="off"))
     assert det.detect_batch(["Angela Merkel"], [FAR]) == [[]]
+
+
+def test_relabel_given_names_and_org_suffixes():
+    # international given names and "first + surname" mislabelled by the model
+    assert relabel("Dariusz", "ORGANIZATION") == "PERSON"
+    assert relabel("Krisztián", "LOCATION") == "PERSON"
+    assert relabel("Logan Bykova", "LOCATION") == "PERSON"
+    # places stay places, companies stay companies
+    for place in ("Jackson Heights", "Beverly Hills", "Greece", "Madison Square"):
+        assert relabel(place, "LOCATION") == "LOCATION", place
+    assert relabel("Apple", "ORGANIZATION") == "ORGANIZATION"
+    # a legal-form suffix makes an organization, whatever the model said
+    assert relabel("Junar Inc", "PERSON") == "ORGANIZATION"
+    assert relabel("Smith Ltd.", "PERSON") == "ORGANIZATION"
+    assert relabel("John Smith", "PERSON") == "PERSON"
+
+
+def test_org_suffix_after_span():
+    det = NerDetector(NerSettings(mode="all"))
+    text = "The Curtis Hill version recorded for Ortiz LLC became famous."
+    got = surfaces(text, det.detect(text, FAR))
+    assert ("Ortiz", "PERSON") not in got
+    text = "John Smith as well as Mary Jones came."
+    got = surfaces(text, det.detect(text, FAR))
+    assert ("John Smith", "PERSON") in got
