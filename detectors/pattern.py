@@ -79,6 +79,9 @@ class CompiledRule:
     negative: regex.Pattern | None
     tier: int
     trusted: bool = False
+    context_words: frozenset[str] = frozenset()
+    negative_words: frozenset[str] = frozenset()
+    detector_id: str = ""
 
     @classmethod
     def build(cls, rule: Rule, pack: str) -> "CompiledRule":
@@ -95,19 +98,32 @@ class CompiledRule:
                    context=_word_alternation(rule.context),
                    negative=_word_alternation(rule.negative_context),
                    tier=TIERS[rule.tier],
-                   trusted=is_builtin_rule(rule, pack))
+                   trusted=is_builtin_rule(rule, pack),
+                   context_words=frozenset(w.lower() for w in rule.context),
+                   negative_words=frozenset(w.lower() for w in rule.negative_context),
+                   detector_id=f"{pack}.{rule.id}")
 
     def applies(self, lower: str, ndigits: int) -> bool:
         if ndigits < self.rule.min_digits:
             return False
         return not self.keywords or any(k in lower for k in self.keywords)
 
-    def findings(self, text: str, lower: str, deadline: float) -> list[Finding]:
+    def findings(self, text: str, lower: str, deadline: float,
+                 present: set[str] | frozenset[str] | None = None) -> list[Finding]:
+        """Findings of this rule in ``text``. ``present``, when given, holds every keyword and
+        context word of the detector that occurs in the text (as a substring): context windows
+        are searched only for words that occur somewhere at all."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise BudgetExceeded
         if self.trusted and len(text) <= TRUSTED_MAX_CHARS:
-            matches = list(self.rx.finditer(text))
+            # ``search`` first: most calls find nothing, and a failed search costs less than
+            # building an iterator and a list.
+            m = self.rx.search(text)
+            if m is None:
+                return []
+            matches = [m, *self.rx.finditer(text, m.end() if m.end() > m.start() else m.end() + 1)] \
+                if m.end() < len(text) else [m]
         else:
             try:
                 matches = list(self.rx.finditer(text, timeout=remaining))
@@ -117,25 +133,33 @@ class CompiledRule:
             return []
         rule = self.rule
         group = rule.group
+        validator = self.validator
+        if present is None:
+            negative, context = self.negative, self.context
+        else:
+            negative = self.negative if self.negative is not None and not self.negative_words.isdisjoint(present) else None
+            context = self.context if self.context is not None and not self.context_words.isdisjoint(present) else None
         out = []
         for m in matches:
             start, end = m.span(group) if group else m.span()
             if start < 0 or start == end:
                 continue
-            if self.validator and not self.validator(text[start:end]):
+            if validator is not None and not validator(text[start:end]):
                 continue
-            score = self._score(lower, start, end)
+            score = self._score(lower, start, end, negative, context)
             if score > 0:
-                out.append(Finding(start, end, rule.entity, score, f"{self.pack}.{rule.id}", self.tier))
+                out.append(Finding(start, end, rule.entity, score, self.detector_id, self.tier))
         return out
 
-    def _score(self, lower: str, start: int, end: int) -> float:
+    def _score(self, lower: str, start: int, end: int, negative: regex.Pattern | None,
+               context: regex.Pattern | None) -> float:
         rule = self.rule
-        lo, hi = max(0, start - rule.context_window), end + rule.context_window
-        if self.negative is not None and (self.negative.search(lower, lo, start) or self.negative.search(lower, end, hi)):
-            return rule.negative_score
-        if self.context is not None and (self.context.search(lower, lo, start) or self.context.search(lower, end, hi)):
-            return rule.context_score if rule.context_score is not None else min(1.0, rule.score + 0.3)
+        if negative is not None or context is not None:
+            lo, hi = max(0, start - rule.context_window), end + rule.context_window
+            if negative is not None and (negative.search(lower, lo, start) or negative.search(lower, end, hi)):
+                return rule.negative_score
+            if context is not None and (context.search(lower, lo, start) or context.search(lower, end, hi)):
+                return rule.context_score if rule.context_score is not None else min(1.0, rule.score + 0.3)
         return 0.0 if rule.requires_context else rule.score
 
 
@@ -174,20 +198,28 @@ class _KeywordIndex:
         self._memo[token] = found
         return found
 
+    def _lookup_folded(self, token: str) -> frozenset[str]:
+        folded = token.translate(self._FOLD)
+        found = self._memo.get(folded)
+        if found is None:
+            found = self._contained(folded)
+        return found
+
     def present(self, lower: str) -> set[str]:
         out: set[str] = set()
-        memo = self._memo
-        fold = self._FOLD
-        for token in set(lower.translate(fold).split()):
-            found = memo.get(token)
+        get = self._memo.get
+        for token in lower.split():
+            found = get(token)
             if found is None:
-                found = self._contained(token)
+                # Tokens with digits are looked up with their digits folded, so that every
+                # number does not become a memo entry of its own.
+                found = self._lookup_folded(token) if _HAS_DIGIT.search(token) else self._contained(token)
             if found:
                 out |= found
         for k in self.digit_kws:
             if k in lower:
                 out.add(k)
-        if out and self.gate_keys:
+        if out:
             for g in self.gate_keys.intersection(out):
                 for k in self.by_gate[g]:
                     if k in lower:
@@ -210,7 +242,8 @@ class PatternDetector(Detector):
 
     def __init__(self, packs: Iterable[Pack]) -> None:
         self.rules = [CompiledRule.build(rule, pack.pack) for pack in packs for rule in pack.rules]
-        self._index = _KeywordIndex(k for r in self.rules for k in r.keywords)
+        self._index = _KeywordIndex(k for r in self.rules
+                                    for k in (*r.keywords, *r.context_words, *r.negative_words))
         by_keyword: dict[str, list[int]] = {}
         free: list[tuple[int, int]] = []
         for i, r in enumerate(self.rules):
@@ -237,8 +270,8 @@ class PatternDetector(Detector):
     def entities(self) -> frozenset[str]:
         return frozenset(r.rule.entity for r in self.rules)
 
-    def _candidates(self, lower: str, ndigits: int) -> list[int]:
-        """Indices of the rules whose prefilters pass, in rule order."""
+    def _candidates(self, lower: str, ndigits: int) -> tuple[list[int], set[str]]:
+        """Indices of the rules whose prefilters pass, in rule order, and the words present."""
         n = bisect_right(self._free_min, ndigits)
         chosen = self._free[:n]
         present = self._index.present(lower)
@@ -247,16 +280,17 @@ class PatternDetector(Detector):
             extra = {i for k in present for i in by_keyword.get(k, ()) if mins[i] <= ndigits}
             if extra:
                 chosen = [*chosen, *extra]
-        chosen.sort()
-        return chosen
+                chosen.sort()
+        return chosen, present
 
     def detect(self, text: str, deadline: float) -> list[Finding]:
         lower = lower_same_length(text)
         ndigits = len(text) - len(text.translate(_DIGIT_DELETE)) if _HAS_DIGIT.search(text) else 0
         out: list[Finding] = []
         rules = self.rules
-        for i in self._candidates(lower, ndigits):
-            found = rules[i].findings(text, lower, deadline)
+        chosen, present = self._candidates(lower, ndigits)
+        for i in chosen:
+            found = rules[i].findings(text, lower, deadline, present)
             if found:
                 out.extend(found)
         return out

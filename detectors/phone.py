@@ -83,7 +83,10 @@ class PhoneDetector(Detector):
         if remaining <= 0:
             raise BudgetExceeded
         if len(text) <= TRUSTED_MAX_CHARS:  # bounded regex, see tests/detectors/test_phone.py
-            matches = list(_CANDIDATE.finditer(text))
+            first = _CANDIDATE.search(text)
+            if first is None:
+                return []
+            matches = [first, *_CANDIDATE.finditer(text, first.end())]
         else:
             try:
                 matches = list(_CANDIDATE.finditer(text, timeout=remaining))
@@ -105,7 +108,10 @@ class PhoneDetector(Detector):
         ext = _EXT.search(cand) if "x" in cand or "e" in cand else None
         core = cand[:ext.start()] if ext else cand
         groups = _GROUP.findall(core)
+        if len(groups) >= 4 and all(len(g) == 4 for g in groups) and core[0] != "+":
+            return None  # card numbers and IBANs in groups of four
         ends = [m.end() for m in _GROUP.finditer(core)]
+        self._ctx_cache = None
         for n in range(len(groups), 0, -1):
             ndig = sum(map(len, groups[:n]))
             if ndig < 7:
@@ -162,7 +168,7 @@ class PhoneDetector(Detector):
                 return 0.0
         if self._neg(lower, start):
             return 0.0
-        for region in _REGIONS:
+        for region in _regions_for(digits):
             num = _parse(piece, region)
             if num is not None and phonenumbers.is_valid_number_for_region(num, region):
                 if ctx is None:
@@ -177,14 +183,45 @@ class PhoneDetector(Detector):
                     return 0.5
         return 0.0
 
-    @staticmethod
-    def _ctx(lower: str, start: int, end: int) -> bool:
-        return (_CONTEXT.search(lower, max(0, start - _WINDOW), start) is not None
-                or _CONTEXT.search(lower, end, end + _WINDOW) is not None)
+    _ctx_cache: tuple[int, bool] | None = None
+
+    def _ctx(self, lower: str, start: int, end: int) -> bool:
+        """A phone word within the window before ``start`` or after ``end`` (memoised for the
+        candidate being examined: its shorter prefixes share the window before it)."""
+        cached = self._ctx_cache
+        if cached is not None and cached[0] == start:
+            before = cached[1]
+        else:
+            before = _CONTEXT.search(lower, max(0, start - _WINDOW), start) is not None
+            self._ctx_cache = (start, before)
+        return before or _CONTEXT.search(lower, end, end + _WINDOW) is not None
 
     @staticmethod
     def _neg(lower: str, start: int) -> bool:
         return _NEGATIVE.search(lower, max(0, start - 24), start) is not None
+
+
+def _region_lengths() -> dict[str, tuple[str, frozenset[int]]]:
+    out = {}
+    for region in _REGIONS:
+        md = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        out[region] = (md.national_prefix or "", frozenset(md.general_desc.possible_length))
+    return out
+
+
+_REGION_LENGTHS = _region_lengths()
+
+
+def _regions_for(digits: str) -> list[str]:
+    """Regions of ``_REGIONS`` where a national number of this many digits is possible, so that
+    ``phonenumbers.parse`` (~20 us) runs only where it can succeed."""
+    n = len(digits)
+    out = []
+    for region, (prefix, lengths) in _REGION_LENGTHS.items():
+        nsn = n - len(prefix) if prefix and digits.startswith(prefix) else n
+        if nsn in lengths:
+            out.append(region)
+    return out
 
 
 _NANP_MEMO: dict[str, bool] = {}
