@@ -33,9 +33,48 @@ def open_binary(path: Path) -> IO[bytes]:
         return gzip.open(path, "rb")
     if path.suffix == ".zst":
         import zstandard
-        # BufferedReader: the raw zstd reader has no readline, so line iteration would fail
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(path.open("rb"), read_across_frames=True))
+        # zstandard's stream_reader has no readline and ends silently on a truncated frame
+        # (records would vanish unreported): decode frame by frame and raise EOFError instead.
+        return io.BufferedReader(_ZstdFrames(path.open("rb")))
     return path.open("rb")
+
+
+class _ZstdFrames(io.RawIOBase):
+    """A zstd file as a raw stream: concatenated frames, EOFError when the last one is cut short."""
+
+    def __init__(self, raw: IO[bytes], chunk: int = 1 << 16) -> None:
+        import zstandard
+        self._raw, self._chunk, self._new = raw, chunk, zstandard.ZstdDecompressor().decompressobj
+        self._dec = self._new()
+        self._buf, self._pos = b"", 0
+        self._started = False  # bytes of the current frame were fed
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        while self._pos >= len(self._buf):
+            self._buf, self._pos = b"", 0
+            data = self._raw.read(self._chunk)
+            if not data:
+                if self._started and not self._dec.eof:
+                    raise EOFError("zstd stream ended before the end of its frame")
+                return 0
+            while data:
+                self._started = True
+                self._buf += self._dec.decompress(data)
+                data = b""
+                if self._dec.eof:
+                    data = self._dec.unused_data
+                    self._dec, self._started = self._new(), False
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def detect_format(path: Path) -> FileFormat:
