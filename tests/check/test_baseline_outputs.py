@@ -124,3 +124,17 @@ def test_jobs_give_the_same_report(tmp_path: Path, config: Path) -> None:
     two = _all_outputs(tmp_path, config, path, "two", "--user-field", "user", "--jobs", "2")
     assert json.loads(one["json"])["summary"]["records"] == 600
     assert one == two
+
+
+def test_truncated_zstd_and_single_json_document(tmp_path: Path, config: Path) -> None:
+    import zstandard
+    (tmp_path / "in").mkdir()
+    data = zstandard.ZstdCompressor().compress("".join(f'{{"n": {i}}}\n' for i in range(5000)).encode())
+    (tmp_path / "in" / "cut.jsonl.zst").write_bytes(data[: len(data) // 2])
+    (tmp_path / "in" / "doc.json").write_text(json.dumps({"title": "x", "body": f"mail {EMAIL}"}, indent=2))
+    out = tmp_path / "r.json"
+    code, _ = run_check(config, tmp_path / "in", "--json", out)
+    report = json.loads(out.read_text())
+    (item,) = report["input_errors"]["items"]
+    assert item["file"].endswith("cut.jsonl.zst") and item["line"] >= 1 and "truncated" in item["reason"]
+    assert report["entities"]["EMAIL_ADDRESS"]["count"] == 1 and code == 2

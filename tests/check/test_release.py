@@ -91,3 +91,15 @@ def test_release_folder_must_be_new(tmp_path: Path, config: Path) -> None:
     (tmp_path / "release" / "x").write_text("x")
     code, output = run_check(config, write_jsonl(tmp_path / "d.jsonl", [{"a": "b"}]), "--write-release", tmp_path / "release")
     assert code == 2 and "not empty" in output
+
+
+def test_text_and_json_array_release_with_jobs(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.txt").write_text(f"hello\nwrite to {EMAIL}\nbye\n")
+    (tmp_path / "in" / "rows.json").write_text(json.dumps([{"text": "a"}, {"text": f"b {EMAIL}"}], indent=1))
+    code, report, rel = _release(tmp_path, config, tmp_path / "in", "--jobs", "2", "--progress")
+    lines = (rel / "in" / "notes.txt").read_text().splitlines()
+    assert len(lines) == 3 and lines[0] == "hello" and EMAIL not in lines[1]
+    rows = json.loads((rel / "in" / "rows.json").read_text())
+    assert rows[0] == {"text": "a"} and EMAIL not in rows[1]["text"]
+    assert report["release"]["totals"]["written"] == 5
