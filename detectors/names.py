@@ -166,6 +166,7 @@ _PLACE_LEFT = frozenset({
     ("headquartered", "in"), ("weather", "in"), ("hotels", "in"), ("restaurants", "in"),
     ("streets", "of"), ("street", "in"), ("visiting",), ("visited",), ("capital", "of"), ("near",),
 })
+_CUE_LAST = frozenset(c[-1] for cues in (_NAME_INTRO, _PERSON_LEFT, _PLACE_LEFT) for c in cues)
 _PLACE_PREP = frozenset("in at from to near around outside across into toward towards via".split())
 _PLACE_LINK = frozenset("de del della di da do dos das du des la le les los el al am an der den sur "
                         "upon on en nad pod".split())
@@ -423,13 +424,14 @@ class NameDetector(Detector):
         n = len(toks)
         used = [False] * n
 
-        def style(i: int) -> str:
-            w = toks[i][2]
+        def _style(w: str) -> str:
             if w.islower():
                 return "lower"
             if w[0].isupper() and (len(w) == 1 or w[1:].islower() or "'" in w or "-" in w):
                 return "title"
             return "other"
+
+        style = [_style(t[2]) for t in toks].__getitem__
 
         def adjacent(i: int, j: int) -> bool:
             gap = text[toks[i][1]:toks[j][0]]
@@ -492,19 +494,22 @@ class NameDetector(Detector):
         common = gaz.common_words
         very_common = gaz.very_common
 
+        # spaced[k]: only white space between token k and token k + 1
+        gaps = [text[toks[k][1]:toks[k + 1][0]].strip() for k in range(n - 1)]
+        spaced = [not g for g in gaps]
+
         def gap_ok(a: int, b: int) -> bool:
             """Tokens a < b are consecutive words: only spaces between them."""
-            return b == a + 1 and not text[toks[a][1]:toks[b][0]].strip()
-
-        def left_words(i: int, k: int) -> tuple[str, ...] | None:
-            if i - k < 0 or not all(gap_ok(m, m + 1) for m in range(i - k, i)):
-                return None
-            return tuple(lows[i - k:i])
+            return b == a + 1 and spaced[a]
 
         def left_cue(i: int, cues: frozenset) -> tuple[str, ...] | None:
+            if i == 0 or lows[i - 1] not in _CUE_LAST or not spaced[i - 1]:
+                return None
             for k in (3, 2, 1):
-                w = left_words(i, k)
-                if w is not None and w in cues:
+                if i - k < 0 or (k > 1 and not spaced[i - k]) or (k > 2 and not spaced[i - k + 1]):
+                    continue
+                w = tuple(lows[i - k:i])
+                if w in cues:
                     return w
             return None
 
@@ -674,7 +679,7 @@ class NameDetector(Detector):
                 out.append(Finding(toks[s][0], toks[e][1], "PERSON", 0.75, self.id, TIER_MODEL))
                 mark(s, e)
         for i in range(n - 1):
-            if used[i] or text[toks[i][1]:toks[i + 1][0]].strip() != "," or not clause_start(i):
+            if used[i] or gaps[i] != "," or not clause_start(i):
                 continue
             if given(lows[i]) and not gaz.is_place_token(lows[i]) and style(i) in ("title", "lower") \
                     and (style(i) == "title" or n > 3) and lows[i] not in very_common:
@@ -690,7 +695,7 @@ class NameDetector(Detector):
             items = [i]
             k = i
             while k + 1 < n:
-                gap = text[toks[k][1]:toks[k + 1][0]].strip()
+                gap = gaps[k]
                 if gap in (",", "&", ",&") and k + 1 < n:
                     items.append(k + 1)
                     k += 1
