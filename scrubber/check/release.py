@@ -16,6 +16,7 @@ import json
 import pickle
 import shutil
 from collections import Counter
+from contextlib import contextmanager
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,16 +149,23 @@ def write_release(sources: list[Source], staging: "_Staging", out_dir: Path, sup
 
 # --- writers, one per format -----------------------------------------------------------------
 
-def _open_text_out(src: Source, dest: Path) -> IO[str]:
-    if src.compression == "gz":
-        # mtime=0: the same release bytes for the same input
-        return io.TextIOWrapper(gzip.GzipFile(filename="", mode="wb", fileobj=dest.open("wb"), mtime=0),
-                                encoding="utf-8", newline="")
-    if src.compression == "zst":
-        import zstandard
-        return io.TextIOWrapper(zstandard.ZstdCompressor().stream_writer(dest.open("wb")), encoding="utf-8",
-                                newline="")
-    return dest.open("w", encoding="utf-8", newline="")
+@contextmanager
+def _open_text_out(src: Source, dest: Path) -> Iterator[IO[str]]:
+    """A text stream into ``dest`` with the source's compression; every layer is closed (gzip
+    and zstd writers do not close the file they write to)."""
+    with dest.open("wb") as raw:
+        inner: IO[bytes] = raw
+        if src.compression == "gz":
+            # mtime=0 and no name: the same release bytes for the same input
+            inner = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)  # type: ignore[assignment]
+        elif src.compression == "zst":
+            import zstandard
+            inner = zstandard.ZstdCompressor().stream_writer(raw, closefd=False)  # type: ignore[assignment]
+        text = io.TextIOWrapper(inner, encoding="utf-8", newline="")  # type: ignore[arg-type]
+        try:
+            yield text
+        finally:
+            text.close()
 
 
 def _write_text(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions") -> None:
