@@ -189,33 +189,58 @@ class _KeywordIndex:
         self.by_gate = {g: tuple(ks) for g, ks in by_gate.items()}
         self.gate_keys = frozenset(by_gate)
         self.memo_words = tuple(sorted(set(self.simple) | set(by_gate)))
+        self._singles = tuple(k for k in self.memo_words if len(k) == 1)
+        by_bigram_l: dict[str, list[str]] = {}
+        for k in self.memo_words:
+            if len(k) > 1:
+                by_bigram_l.setdefault(k[:2], []).append(k)
+        self._by_bigram = {b: tuple(ks) for b, ks in by_bigram_l.items()}
         self._memo: dict[str, frozenset[str]] = {}
+        self._known: set[str] = set()                  # every token seen (bounded)
+        self._hits: dict[str, frozenset[str]] = {}     # seen tokens that contain a keyword
+        self._hit_set: set[str] = set()                # the same tokens, as a set
 
     def _contained(self, token: str) -> frozenset[str]:
-        found = frozenset(k for k in self.memo_words if k in token)
-        if len(self._memo) >= self._MEMO_MAX:
-            self._memo.clear()
-        self._memo[token] = found
+        found = self._memo.get(token)
+        if found is None:
+            # Keywords starting at each position of the token, via their first two characters:
+            # linear in the token, whatever the number of keywords.
+            hits = [k for k in self._singles if k in token]
+            by_bigram = self._by_bigram
+            for i in range(len(token) - 1):
+                for k in by_bigram.get(token[i:i + 2], ()):
+                    if token.startswith(k, i):
+                        hits.append(k)
+            found = frozenset(hits)
+            if len(self._memo) >= self._MEMO_MAX:
+                self._memo.clear()
+            self._memo[token] = found
         return found
 
-    def _lookup_folded(self, token: str) -> frozenset[str]:
-        folded = token.translate(self._FOLD)
-        found = self._memo.get(folded)
-        if found is None:
-            found = self._contained(folded)
-        return found
+    def _learn(self, tokens: set[str]) -> None:
+        """Remember tokens not seen before; those that contain a keyword go to ``_hits``."""
+        if len(self._known) + len(tokens) > self._MEMO_MAX:
+            self._known.clear()
+            self._hits.clear()
+            self._hit_set.clear()
+        for token in tokens:
+            # Tokens with digits are looked up with their digits folded, so that the memo of
+            # keyword sets does not grow with every number seen.
+            found = self._contained(token.translate(self._FOLD) if _HAS_DIGIT.search(token) else token)
+            if found:
+                self._hits[token] = found
+                self._hit_set.add(token)
+        self._known |= tokens
 
     def present(self, lower: str) -> set[str]:
+        tokens = set(lower.split())
+        unknown = tokens - self._known
+        if unknown:
+            self._learn(unknown)
+        hits = self._hits
         out: set[str] = set()
-        get = self._memo.get
-        for token in lower.split():
-            found = get(token)
-            if found is None:
-                # Tokens with digits are looked up with their digits folded, so that every
-                # number does not become a memo entry of its own.
-                found = self._lookup_folded(token) if _HAS_DIGIT.search(token) else self._contained(token)
-            if found:
-                out |= found
+        for token in tokens & self._hit_set:
+            out |= hits[token]
         for k in self.digit_kws:
             if k in lower:
                 out.add(k)

@@ -108,3 +108,50 @@ def test_findings_carry_pack_rule_ids_and_spans():
     assert len(found) == 1
     assert text[found[0].start:found[0].end] == "jane.doe@example.com"
     assert found[0].detector == "pii.email"
+
+
+@pytest.mark.parametrize(("pack", "rule"), RULES, ids=IDS)
+def test_builtin_rule_is_fast_without_timeout_up_to_trusted_length(pack, rule):
+    """Builtin rules run without the regex module's per-call timeout on texts up to
+    TRUSTED_MAX_CHARS (see detectors.pattern): that is only safe if they are bounded there."""
+    from detectors.pattern import TRUSTED_MAX_CHARS
+    compiled = CompiledRule.build(rule, pack)
+    assert compiled.trusted
+    for text in ADVERSARIAL:
+        text = text[:TRUSTED_MAX_CHARS]
+        t0 = time.monotonic()
+        list(compiled.rx.finditer(text))
+        assert time.monotonic() - t0 < 0.25, f"{pack}.{rule.id} slow on {text[:20]!r}..."
+
+
+def test_user_rules_keep_the_timeout():
+    from detectors.pack import Rule
+    rule = Rule(id="x", entity="ACCOUNT_ID", pattern=r"(a|aa)+b")
+    assert not CompiledRule.build(rule, "custom").trusted
+    with pytest.raises(BudgetExceeded):
+        CompiledRule.build(rule, "custom").findings("a" * 40, "a" * 40, time.monotonic() + 0.05)
+
+
+def test_keyword_index_matches_substring_semantics():
+    det = PatternDetector.builtin()
+    index = det._index
+    words = set(index.simple) | set(index.digit_kws) | {k for ks in index.by_gate.values() for k in ks}
+    texts = ["Date of Birth: 1/2/1990", "my SSN is 123-45-6789", "xoxb-token and https://a.io", "1Z999AA1",
+             "passwd=abc", "gift card 123", "nothing here", "CALL me", "www.example.com", "ipv4 10.0.0.1"]
+    for text in texts * 2:  # second round hits the memo
+        lower = lower_same_length(text)
+        assert index.present(lower) & words == {w for w in words if w in lower}, text
+
+
+def test_rule_order_and_findings_equal_plain_loop():
+    """The indexed detector reports exactly what running every applicable rule would."""
+    det = PatternDetector.builtin()
+    texts = ["Social is 536-32-3065, DOB 3/13/1956.", "card 4111 1111 1111 1111 and a@b.com at 10.0.0.1",
+             "directions to 534 Castillo Stream Suite 790, East Brittany, GA 54767 on Monday 7:30 pm",
+             "password=hunter2! token: Zx81Kq0Lm3Np5Rt7Vw9Yb2Dc4Fg6Hj8", "tracking 1Z999AA10123456784"]
+    for text in texts:
+        lower = lower_same_length(text)
+        ndigits = sum(ch.isdigit() for ch in text)
+        plain = [f for r in det.rules if r.applies(lower, ndigits)
+                 for f in r.findings(text, lower, time.monotonic() + 5)]
+        assert det.detect(text, time.monotonic() + 5) == plain, text

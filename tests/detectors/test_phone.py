@@ -1,0 +1,80 @@
+"""PhoneDetector: formats, international numbers, hard negatives, bounded time."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from detectors.base import BudgetExceeded
+from detectors.phone import PhoneDetector, _CANDIDATE
+
+DET = PhoneDetector()
+
+
+def spans(text: str) -> list[str]:
+    return [text[f.start:f.end] for f in DET.detect(text, time.monotonic() + 5)]
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("who called me from 415.204.3848", "415.204.3848"),
+    ("(415) 204-3848 spam?", "(415) 204-3848"),
+    ("reverse phone lookup 602-922-8889", "602-922-8889"),
+    ("+1 305 748 2475 spam?", "+1 305 748 2475"),
+    ("You can reach me at 4152043848 after 5", "4152043848"),
+    ("my number is 1-415-204-3848", "1-415-204-3848"),
+    ("call +44 20 7946 0958 today", "+44 20 7946 0958"),
+    ("ring 0044 20 7946 0958", "0044 20 7946 0958"),
+    ("Tel: +49 30 901820", "+49 30 901820"),
+    ("office 0650 995 04 94", "0650 995 04 94"),
+    ("079 7602 9803 is my mobile", "079 7602 9803"),
+    ("+33 1 42 68 53 00 (Paris)", "+33 1 42 68 53 00"),
+    ("fax +1-177-892-0730x52646", "+1-177-892-0730x52646"),
+    ("call 415-204-3848 2 times", "415-204-3848"),
+    ("001-432-815-4117", "001-432-815-4117"),
+])
+def test_finds_phone_numbers(text, phone):
+    assert phone in spans(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ticket 4152043848",                       # bare 10 digits, id word, no phone shape
+    "My ticket number is 4152043848.",
+    "4152043848",                              # bare, no context at all
+    "version 10.0.14040.3605 release notes",
+    "windows update 4.8.8.7 stuck",
+    "ping 192.168.100.254",
+    "ssn 185-88-1021",
+    "flights on 2024-05-08 and 2/18/2024",
+    "gift card 2135577601432796 balance",
+    "card 4111 1111 1111 1111",
+    "iban ES21 0383 8606 9176 8517 5797",
+    "total $1,999.99 for 3 items",
+    "order #602045962 shipped",
+    "tracking 526915956410",
+])
+def test_hard_negatives(text):
+    assert spans(text) == []
+
+
+def test_entity_and_tier():
+    (f,) = DET.detect("call (415) 204-3848", time.monotonic() + 5)
+    assert f.entity == "PHONE_NUMBER" and f.detector == "phone" and 0 < f.score <= 1
+
+
+@pytest.mark.parametrize("text", ["1" * 50_000, "1 " * 25_000, "1-" * 25_000, "(1) " * 12_000, "+1 " * 16_000,
+                                  "1." * 25_000, "1x" * 25_000])
+def test_candidate_regex_bounded(text):
+    t0 = time.monotonic()
+    list(_CANDIDATE.finditer(text[:4096]))
+    assert time.monotonic() - t0 < 0.5
+    t0 = time.monotonic()
+    try:
+        DET.detect(text, t0 + 1.0)
+    except BudgetExceeded:
+        pass
+    assert time.monotonic() - t0 < 1.5
+
+
+def test_expired_deadline_fails_closed():
+    with pytest.raises(BudgetExceeded):
+        DET.detect("call 415-204-3848", time.monotonic() - 1)

@@ -1,0 +1,128 @@
+"""Checksum and registry validators: known-good and known-bad values, incl. the reference libs."""
+from __future__ import annotations
+
+import pytest
+
+from detectors import validators as v
+
+
+@pytest.mark.parametrize("number", [
+    "4111 1111 1111 1111", "4012888888881881", "5555555555554444", "2221000000000009",
+    "2720 9999 9999 9996", "378282246310005", "3782-822463-10005", "6011111111111117",
+    "3530111333300000", "30569309025904", "36227206271667",
+])
+def test_credit_card_valid(number):
+    assert v.credit_card(number)
+
+
+@pytest.mark.parametrize("number", [
+    "4111 1111 1111 1112",          # Luhn
+    "1234567812345670",             # Luhn-valid, no issuer
+    "4111 1111-1111 1111",          # mixed separators
+    "0000000000000000",
+    "6200000000000005",             # UnionPay: only the regional rule (with context)
+    "2721000000000007",             # just past the Mastercard 2-series
+])
+def test_credit_card_invalid(number):
+    assert not v.credit_card(number)
+
+
+def test_credit_card_regional():
+    assert v.credit_card_regional("6200000000000005")
+    assert v.credit_card_regional("6759649826438453")
+    assert not v.credit_card_regional("4111111111111111")
+
+
+@pytest.mark.parametrize(("ssn", "ok"), [
+    ("536-32-3065", True), ("185 88 1021", True), ("185881021", True),
+    ("000-12-3456", False), ("666-12-3456", False), ("900-12-3456", False), ("999-12-3456", False),
+    ("123-00-4567", False), ("123-45-0000", False), ("078-05-1120", False), ("111-11-1111", False),
+    ("123-45 6789", False),
+])
+def test_us_ssn(ssn, ok):
+    assert v.us_ssn(ssn) is ok
+
+
+def test_us_itin():
+    assert v.us_itin("912-70-1234") and v.us_itin("945 88 1234")
+    assert not v.us_itin("912-40-1234") and not v.us_itin("812-70-1234") and not v.us_itin("912-89-1234")
+
+
+def test_aba_routing():
+    assert v.aba_routing("011000015") and v.aba_routing("121000358")
+    assert not v.aba_routing("011000016") and not v.aba_routing("991000015")
+
+
+@pytest.mark.parametrize(("ip", "ok"), [
+    ("10.0.0.1", True), ("192.168.1.254", True), ("255.255.255.255", True), ("0.0.0.0", True),
+    ("256.1.1.1", False), ("10.0.14040.3605", False), ("01.2.3.4", False), ("1.2.3", False),
+])
+def test_ipv4(ip, ok):
+    assert v.ipv4(ip) is ok
+
+
+def test_ipv6():
+    assert v.ipv6("2001:db8:85a3::8a2e:370:7334") and v.ipv6("fe80::1ff:fe23:4567:890a%eth0") and v.ipv6("::1")
+    assert not v.ipv6("12:30:45") and not v.ipv6("::") and not v.ipv6("2001:db8::g1")
+
+
+def test_mac():
+    assert v.mac("00:1A:2B:3C:4D:5E") and not v.mac("00:00:00:00:00:00")
+
+
+@pytest.mark.parametrize("value", [
+    "DE89370400440532013000", "GB29 NWBK 6016 1331 9268 19", "ES21 0383 8606 9176 8517 5797",
+    "gb82west12345698765432", "FR1420041010050500013M02606", "NO9386011117947",
+])
+def test_iban_valid_and_agrees_with_stdnum(value):
+    from stdnum import iban
+    assert v.iban(value)
+    assert iban.is_valid(value)
+
+
+@pytest.mark.parametrize("value", ["DE89370400440532013001", "GB29 NWBK 6016 1331 9268 18", "XX89370400440532013000",
+                                   "DE8937040044053201300"])
+def test_iban_invalid(value):
+    assert not v.iban(value)
+
+
+def test_tracking_numbers():
+    assert v.ups("1Z999AA10123456784") and v.ups("1Z 999 AA1 01 2345 678 4")
+    assert not v.ups("1Z999AA10123456785")
+    assert v.fedex12("526915956410") and not v.fedex12("526915956411")
+    assert v.fedex15("123456789012343") and not v.fedex15("123456789012340")
+    assert v.fedex("526915956410") and v.fedex("123456789012343") and not v.fedex("1234567890123")
+    assert v.usps("9400111899223397623913") and not v.usps("9400111899223397623911")
+    assert v.usps("RB123456785GB") and not v.usps("RB123456784GB")
+    assert v.dhl("1234567891") and not v.dhl("1234567890")
+
+
+def test_vin_imei():
+    assert v.vin("1HGCM82633A004352") and v.vin("1M8GDM9AXKP042788")
+    assert not v.vin("1HGCM82633A004353") and not v.vin("1HGCM82633A00435I")
+    assert v.imei("490154203237518") and not v.imei("490154203237519")
+
+
+def test_dates_and_times():
+    assert v.date("2/18/2024") and v.date("2024-05-08") and v.date("24.12.2024")
+    assert not v.date("13/45/2020") and not v.date("2024-13-01")
+    assert v.clock("7:30 pm") and v.clock("23:59:01") and v.clock("5pm")
+    assert not v.clock("13:30 pm") and not v.clock("24:99") and not v.clock("14 pm")
+    assert v.month_date("February 17") and v.month_date("5 Jan 2025")
+    assert not v.month_date("Mayday 5") and not v.month_date("may 2019")
+
+
+def test_secrets_and_urls():
+    assert v.jwt("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.sig")
+    assert not v.jwt("eyJub3QiOiJ0aGVyZSJ9.eyJ4IjoxfQ.x")
+    assert v.high_entropy("9f8e7d6c5b4a39281706f5e4d3c2b1a0") and not v.high_entropy("aaaaaaaaaaaaaaaaaaaa1")
+    assert v.password("hunter2!") and not v.password("required") and not v.password("${DB_PASSWORD}")
+    assert v.password_prose("Tr0ub4dor&3") and not v.password_prose("incorrect")
+    assert v.domain("example.com") and v.domain("mail.google.com") and v.domain("shop.co.uk")
+    assert not v.domain("report.pdf") and not v.domain("setup.py") and not v.domain("it.It")
+    assert v.email("a@example.com") and not v.email("logo@2x.png")
+
+
+def test_unknown_validator_names_known_ones():
+    with pytest.raises(KeyError, match="luhn"):
+        v.get_validator("no-such-validator")
