@@ -183,6 +183,10 @@ class Gate:
         self.first = gaz.first
         self.last = gaz.last
         self.places = gaz.all_places
+        # frequent words that are also frequent surnames: "Trump", "Bush", "Cruz" inside a sentence
+        from detectors.names import AMBIGUOUS
+        self.surnames = frozenset(w for w, r in gaz.last.items() if r <= 10_000 and w not in AMBIGUOUS
+                                  and w in gaz.very_common and w not in _STOP_CAPS)
 
     def _explained(self, low: str, prev_low: str | None) -> bool:
         """The names detector reports this capitalized token itself (a first name, a surname
@@ -211,7 +215,8 @@ class Gate:
                     prev_cap = None
                     continue
                 if base not in common or (prev_cap is not None and prev_cap in common) or (
-                        not initial and base not in self.very_common and not w.isupper()):
+                        not initial and not w.isupper() and (
+                            base not in self.very_common or base in self.surnames)):
                     if not (self.defer and self._explained(base, prev_cap)):
                         return True
                 prev_cap = base if len(w) > 1 and not w.isupper() else None

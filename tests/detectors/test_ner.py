@@ -129,3 +129,11 @@ def test_org_suffix_after_span():
     text = "John Smith as well as Mary Jones came."
     got = surfaces(text, det.detect(text, FAR))
     assert ("John Smith", "PERSON") in got
+
+
+def test_gate_opens_for_frequent_surnames_inside_a_sentence():
+    g = Gate()
+    assert "trump" in g.surnames
+    assert g("Why are you not talking about Trump using the signal")
+    assert not g("why are you not talking about the trump card")
+    assert not g("Trump card rules for beginners")      # sentence-initial: an ordinary word
