@@ -26,6 +26,20 @@ Rules (one regex tokenizes; each token costs a few set lookups):
 4. lower-case well-known places (LOCATION): multi-word places ("new york", "san diego"), countries
    and US states, and large cities after a locative word ("in", "near", "to", "weather", ...).
    Score 0.6. Title-case places are left to NER.
+5. an unknown capitalized word inside a sentence (not after at/in/on/for, not a contraction such as
+   "It's"). Score 0.3.
+6. context cues (general English, not corpus templates): a name after "my name is", "call me",
+   "named" (any non-common word, 0.9), after a vocative or social verb ("hey", "thanks", "talked
+   to", 0.8); a clause-initial name before a verb ("Onni shouted", "tyler is very reliable",
+   "Alonso and Lee were", 0.75); a clause-initial vocative ("Dariusz, can I ...", 0.85); lists of
+   given names ("natalina, thomas, crystal and omar": the ambiguous ones go along, 0.7).
+7. places after cues: "lives in", "grew up in", "moved here from", "flying to" + any unknown
+   capitalized word (0.86); bare prepositions (in, at, from, to, near) + a known town (geonames,
+   population >= 15,000; 0.88, beats the model's PERSON on "flying to Austin"); a town that is
+   also a given name needs "in/near" or a motion verb ("a letter from Austin" stays open).
+International given names and surnames come from Faker's person providers (Latin script,
+romanized lists), minus words more frequent than zipf 3.6 in English. A PERSON followed by a
+legal-form suffix ("Ortiz LLC") is dropped.
 """
 from __future__ import annotations
 
