@@ -72,6 +72,7 @@ class CheckOptions:
     timestamp: bool = False
     limits: DecodeLimits = field(default_factory=DecodeLimits)
     batch_size: int = BATCH
+    detection_cache: int = 100_000
 
 
 @dataclass
@@ -270,7 +271,7 @@ def run_check(opts: CheckOptions) -> dict:
     fields = FieldSpec(scan=opts.fields or ["**"], skip=opts.skip)
     cfg = ScanConfig(detectors=opts.detectors, fields=fields, policy=opts.policy, fingerprinter=fp,
                      user_field=opts.user_field, rare_fields=rare_fields if opts.user_field else [],
-                     release_policy=release_policy, keys=opts.keys)
+                     release_policy=release_policy, keys=opts.keys, detection_cache=opts.detection_cache)
     if release_policy is not None:
         from scrubber.transform import Transformer
         from scrubber.keys import KeyConfigError

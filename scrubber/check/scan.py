@@ -7,10 +7,13 @@ result in any process, and the parent can merge results in input order for a det
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.settings import DetectorSettings
+from detectors.stack import Detection, DetectorStack
 from scrubber.check.fingerprint import Fingerprinter, normalize_finding, normalize_text
 from scrubber.check.policy import CheckPolicy
 from scrubber.engine import Engine, FieldDetection
@@ -34,6 +37,7 @@ class ScanConfig:
     rare_fields: list[str] = field(default_factory=list)
     release_policy: Policy | None = None
     keys: KeyRing | None = None
+    detection_cache: int = 100_000   # texts whose detection is remembered (0: off)
 
 
 @dataclass(slots=True)
@@ -87,6 +91,8 @@ class Scanner:
     def __init__(self, cfg: ScanConfig) -> None:
         self.cfg = cfg
         self.engine = Engine.build(cfg.detectors, cfg.release_policy, cfg.keys or KeyRing(), cfg.fields)
+        if cfg.detection_cache > 0:
+            self.engine.stack = CachedStack(self.engine.stack, cfg.detection_cache)  # type: ignore[assignment]
         combo = cfg.policy.user_combos
         self.name_bits = {e: 1 << i for i, e in enumerate(combo.name_entities)}
         offset = len(self.name_bits)
@@ -154,6 +160,46 @@ class Scanner:
             rf.dropped = True
         else:
             rf.scrubbed = outcome.value
+
+
+class CachedStack:
+    """The detector stack with a bounded memory of texts already scanned.
+
+    Query logs repeat themselves (popular queries, templated events, empty strings): a text seen
+    before gets the same findings without running the detectors again. Only successful detections
+    are remembered, so a text that failed (time budget) is retried. Least recently used texts are
+    forgotten first."""
+
+    def __init__(self, stack: DetectorStack, size: int) -> None:
+        self.stack = stack
+        self.size = size
+        self.memo: OrderedDict[str, Detection] = OrderedDict()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stack, name)
+
+    def detect_batch(self, texts: Sequence[str], *, resolve_overlaps: bool = True) -> list[Detection]:
+        if not resolve_overlaps:
+            return self.stack.detect_batch(texts, resolve_overlaps=False)
+        out: list[Detection | None] = []
+        misses: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            hit = self.memo.get(text)
+            if hit is not None:
+                self.memo.move_to_end(text)
+            else:
+                misses.setdefault(text, []).append(i)
+            out.append(hit)
+        if misses:
+            unique = list(misses)
+            for text, det in zip(unique, self.stack.detect_batch(unique)):
+                for i in misses[text]:
+                    out[i] = det
+                if not det.failed:
+                    self.memo[text] = det
+            while len(self.memo) > self.size:
+                self.memo.popitem(last=False)
+        return out  # type: ignore[return-value]
 
 
 def _cell(v: Any) -> str:

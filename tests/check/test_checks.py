@@ -153,3 +153,23 @@ def test_id_field_names_the_record(tmp_path: Path, config: Path) -> None:
     code, report = _json(tmp_path, config, path, "--id-field", "rid")
     (loc,) = report["locations"]["CREDIT_CARD"]
     assert (loc["line"], loc["id"]) == (2, "r-2")
+
+
+def test_repeated_text_cache_gives_the_same_findings() -> None:
+    from detectors.settings import DetectorSettings
+    from scrubber.check.fingerprint import make_fingerprinter
+    from scrubber.check.policy import CheckPolicy
+    from scrubber.check.scan import ScanConfig, Scanner
+    from scrubber.fields import FieldSpec
+    from scrubber.keys import KeyRing
+
+    texts = [f"card {CARD}", "hello", f"card {CARD}", "a@example.com", "hello"] * 3
+    batch = [(0, i + 1, t, None) for i, t in enumerate(texts)]
+    fp = make_fingerprinter(KeyRing())
+    results = []
+    for cache in (0, 10):
+        cfg = ScanConfig(DetectorSettings(ner={"mode": "off"}, names=False), FieldSpec(), CheckPolicy(), fp,
+                         detection_cache=cache)
+        scanner = Scanner(cfg)
+        results.append([(h.entity, h.line, h.fp) for h in scanner.scan(batch).hits + scanner.scan(batch).hits])
+    assert results[0] == results[1] and len(results[0]) == 2 * 9
