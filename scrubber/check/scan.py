@@ -98,6 +98,8 @@ class Scanner:
         offset = len(self.name_bits)
         self.quasi_bits = {e: 1 << (offset + i) for i, e in enumerate(combo.quasi_entities)}
         self.qi_columns = {c.casefold() for c in cfg.policy.kanon.columns} if cfg.policy.kanon.enabled else set()
+        # Query fields match case-insensitively: AOL's column is 'Query', the default list says 'query'.
+        self.rare_fields = [p.casefold() for p in cfg.rare_fields]
         # Detectors load models and gazetteers lazily, on the first text; doing it here keeps that
         # load out of the first real record's time budget (which would fail it closed).
         self.engine.detect_texts(["Warm-up text from Jane Doe in Boston, jane@example.com."])
@@ -136,11 +138,12 @@ class Scanner:
             user = _get_dotted(value, self.cfg.user_field)
             if user is not None and user != "":
                 rf.user = fp.fp("user", normalize_text(str(user)))
-        if rf.user is not None and self.cfg.rare_fields:
+        if rf.user is not None and self.rare_fields:
             for path, leaf in leaves(value):
                 if leaf is None or isinstance(leaf, (bool, dict, list)) or not path:
                     continue
-                if any(matches(p, path) for p in self.cfg.rare_fields):
+                folded = tuple(step.casefold() if isinstance(step, str) else step for step in path)
+                if any(matches(p, folded) for p in self.rare_fields):
                     norm = normalize_text(str(leaf))
                     if norm:
                         name = field_name(path)

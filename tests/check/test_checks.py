@@ -78,7 +78,7 @@ def test_rare_values_need_a_user_field(tmp_path: Path, config: Path) -> None:
 
 
 def test_rare_values_and_user_combinations(tmp_path: Path, config: Path) -> None:
-    code, report = _json(tmp_path, config, _query_log(tmp_path), "--user-field", "AnonID", "--query-field", "Query")
+    code, report = _json(tmp_path, config, _query_log(tmp_path), "--user-field", "AnonID")  # "Query" ~ default "query"
     rv = report["rare_values"]
     # 'weather tomorrow' (normalised: case and spaces) has 6 users; the other three values are rare
     assert (rv["distinct_values"], rv["rare_values"], rv["records_affected"]) == (4, 3, 4)
