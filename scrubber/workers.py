@@ -4,13 +4,14 @@ partitions). Processes rather than threads because detection is CPU-bound Python
 
 The parent only supervises: it forwards SIGTERM/SIGINT to the children and waits for them; a child
 that dies abnormally (non-zero exit, killed) is restarted after a backoff, a child that exits 0
-(stopped, ``--max-messages``, idle) is not. Children are *spawned*, not forked: librdkafka's
+(stopped, ``--max-messages``, idle) or 2 (bad configuration or key: a restart cannot help) is not. Children are *spawned*, not forked: librdkafka's
 threads do not survive fork, and a spawned child starts from a clean interpreter.
 """
 from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import signal
 import time
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from scrubber.app import RunOptions
 log = logging.getLogger("scrubber.workers")
 
 RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+EXIT_CONFIG = 2
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,18 @@ def worker_main(spec: WorkerSpec) -> None:
     from scrubber.config import load_topics
     from scrubber.logs import setup_logging
 
+    from detectors.yamlconf import ConfigError
+    from scrubber.keys import KeyConfigError
+
     setup_logging(static={"worker": spec.index})
-    config = load_topics(spec.config_path)
-    code = ScrubberApp(config, spec.route, spec.options).run()
+    try:
+        config = load_topics(spec.config_path)
+        code = ScrubberApp(config, spec.route, spec.options).run()
+    except (ConfigError, KeyConfigError) as exc:
+        # Restarting cannot fix a bad config or a missing key: say so once and stay down.
+        logging.getLogger("scrubber.workers").error("configuration error", extra={"error": type(exc).__name__,
+                                                                               "detail": str(exc)})
+        code = EXIT_CONFIG
     sys.exit(code)
 
 
@@ -77,7 +88,7 @@ def run_workers(config_path: str | Path, routes: list[str], workers: int, option
         for p in procs.values():
             if p.is_alive() and p.pid is not None:
                 try:
-                    p._popen.send_signal(signal.SIGTERM) if p._popen else None  # type: ignore[union-attr]
+                    os.kill(p.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
 
@@ -98,7 +109,7 @@ def run_workers(config_path: str | Path, routes: list[str], workers: int, option
                 if code == 0:
                     log.info("worker exited", extra={"route": spec.route, "worker": spec.index, "exit_code": 0})
                     continue
-                if stopping:
+                if stopping or code == EXIT_CONFIG:
                     failed = True
                     log.warning("worker exited abnormally while stopping",
                                 extra={"route": spec.route, "worker": spec.index, "exit_code": code})

@@ -36,6 +36,8 @@ DEFAULT_SETTINGS: dict[str, str | int | bool] = {
     "socket.keepalive.enable": True,
     # Brief outages should not reset the reconnect delay to minutes.
     "reconnect.backoff.max.ms": 5_000,
+    # Pattern routes discover new matching topics on a metadata refresh: 30 s, not 5 min.
+    "topic.metadata.refresh.interval.ms": 30_000,
 }
 
 
