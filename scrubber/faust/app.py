@@ -40,7 +40,7 @@ it up to ~3 s later than with the confluent runner.
 from __future__ import annotations
 
 import logging
-import re
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import faust
@@ -49,6 +49,7 @@ from detectors.registry import pack_version
 from scrubber.config import TopicsFile, load_topics
 from scrubber.engine import Engine
 from scrubber.faust.agents import CommitGate, RouteAgent
+from scrubber.faust.patterns import REFRESH_S, PatternWatcher, WatchedTopic
 from scrubber.faust.settings import FaustConfigError, FaustSettings, route_guarantees
 from scrubber.faust.web import install_web
 from scrubber.health import HealthState
@@ -103,10 +104,17 @@ def build_app(settings: FaustSettings | None = None, cfg: TopicsFile | None = No
     app.scrubber_metrics = metrics   # for tests and embedding
     app.scrubber_routes = routes
 
+    watcher = PatternWatcher(app, cfg.kafka.bootstrap_servers,
+                             float(os.environ.get("SCRUBBER_FAUST_PATTERN_REFRESH_S", REFRESH_S)))
+    exclude = {t for r in routes for t in (r.output, r.quarantine)}
     for route in routes:
         pipeline = RoutePipeline(route, engine, pack, keys.quarantine)
         if route.input_pattern:
-            topic = app.topic(pattern=re.compile(route.subscription), key_serializer="raw", value_serializer="raw")
+            # Faust's aiokafka driver cannot subscribe by regex: see scrubber.faust.patterns.
+            names = watcher.initial(route.subscription, exclude)
+            topic = WatchedTopic(app, topics=names, key_serializer="raw", value_serializer="raw")
+            watcher.watch(route.name, route.subscription, topic, exclude)
+            log.info("pattern route resolved", extra={"route": route.name, "topics": names})
         else:
             topic = app.topic(route.input, key_serializer="raw", value_serializer="raw")
         runner = RouteAgent(app, pipeline, metrics, executor, gate, state)
@@ -116,6 +124,7 @@ def build_app(settings: FaustSettings | None = None, cfg: TopicsFile | None = No
 
         app.agent(topic, name=f"scrubber.route.{route.name}")(body)
 
+    watcher.install()
     install_web(app, metrics, state, routes)
     log.info("faust app built", extra={"app_id": settings.app_id, "routes": [r.name for r in routes],
                                         "guarantee": guarantee, "pack": pack})

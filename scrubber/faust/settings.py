@@ -8,6 +8,8 @@ Environment (all optional):
 - ``SCRUBBER_FAUST_DATADIR``: Faust data directory (default ``./.faust-data``)
 - ``SCRUBBER_FAUST_WEB_PORT`` / ``SCRUBBER_FAUST_WEB_HOST``: Faust web server serving ``/metrics``,
   ``/healthz`` and ``/readyz`` (default 6066 on 0.0.0.0)
+- ``SCRUBBER_FAUST_PATTERN_REFRESH_S``: how often ``input_pattern`` routes look for new matching
+  topics (default 30; see scrubber.faust.patterns)
 - ``SCRUBBER_FAUST_OPTIONS``: a JSON object of extra ``faust.App`` settings, e.g.
   ``{"broker_session_timeout": 10, "stream_buffer_maxsize": 8192}``
 """

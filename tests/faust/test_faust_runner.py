@@ -68,7 +68,7 @@ def test_end_to_end_scrub_headers_metrics_and_no_leaks(tmp_path, workers):
     t_json_in, t_json_out, t_q = h.unique("e2e.json.in"), h.unique("e2e.json.out"), h.unique("e2e.q")
     ev_prefix = h.unique("e2e.ev")
     t_ev_a, t_ev_b, t_ev_out = f"{ev_prefix}.a", f"{ev_prefix}.b", h.unique("e2e.ev.out")
-    h.create_topics([t_text_in, t_text_out, t_json_in, t_json_out, t_q, t_ev_a, t_ev_b, t_ev_out])
+    h.create_topics([t_text_in, t_text_out, t_json_in, t_json_out, t_q, t_ev_a, t_ev_out])   # t_ev_b: later
     cfg = h.write_config(tmp_path / "topics.yaml", [
         {"name": "texts", "input": t_text_in, "output": t_text_out, "format": "text", "policy": "tag-all"},
         {"name": "docs", "input": t_json_in, "output": t_json_out, "policy": "tag-all",
@@ -76,10 +76,12 @@ def test_end_to_end_scrub_headers_metrics_and_no_leaks(tmp_path, workers):
         {"name": "events", "input_pattern": "^" + ev_prefix.replace(".", "\\.") + "\\..*", "output": t_ev_out,
          "fields": {"skip": ["$.event_id"], "pii": {"user.email": "EMAIL_ADDRESS", "user.ip": "IP_ADDRESS"}}},
     ], quarantine=t_q)
-    for t in (t_ev_a, t_ev_b):
+
+    def produce_events(t: str) -> None:
         h.produce(t, [json.dumps({"event_id": i, "user": {"email": f"u{i}@corp.example", "ip": f"10.1.2.{i}"},
                                   "action": "login"}).encode() for i in range(50)],
                   keys=[f"{t}-{i}".encode() for i in range(50)])
+    produce_events(t_ev_a)
     rows = [r for r in records() if any(s["label"] in LEAK_ENTITIES for s in r["spans"])][:600]
     rows += records(400)
     texts = [r["text"].encode() for r in rows]
@@ -88,9 +90,12 @@ def test_end_to_end_scrub_headers_metrics_and_no_leaks(tmp_path, workers):
     h.produce(t_text_in, texts, keys=keys, headers=[("trace-id", b"t-123"), ("x-secret", b"dropped")])
     h.produce(t_json_in, docs, keys=keys)
 
-    w = h.Worker(cfg, tmp_path, app_id=h.unique("e2e").replace(".", "-"))
+    w = h.Worker(cfg, tmp_path, app_id=h.unique("e2e").replace(".", "-"),
+                 extra_env={"SCRUBBER_FAUST_PATTERN_REFRESH_S": "2"})
     workers.append(w)
     w.start().wait_ready()
+    h.create_topics([t_ev_b])   # a pattern route picks up topics created after the start
+    produce_events(t_ev_b)
     out_text = h.consume_all([t_text_out], expect=len(rows), timeout=90)
     out_json = h.consume_all([t_json_out], expect=len(rows), timeout=60)
     out_ev = h.consume_all([t_ev_out], expect=100, timeout=60, idle=1)
