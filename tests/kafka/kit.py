@@ -44,6 +44,7 @@ class Scenario:
     routes: list[dict] = field(default_factory=list)
     defaults: dict = field(default_factory=dict)
     policies: dict = field(default_factory=dict)
+    bootstrap: str = BOOTSTRAP
 
     def topic(self, name: str) -> str:
         return f"t.{self.tag}.{name}"
@@ -55,7 +56,7 @@ class Scenario:
     def write(self) -> Path:
         doc = {
             "version": 1,
-            "kafka": {"bootstrap_servers": BOOTSTRAP, "transactional_id_prefix": f"test-{self.tag}",
+            "kafka": {"bootstrap_servers": self.bootstrap, "transactional_id_prefix": f"test-{self.tag}",
                       "consumer": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000}},
             "defaults": {"quarantine": self.quarantine, "batch": {"max_messages": 500, "max_ms": 100},
                          **self.defaults},
@@ -69,8 +70,8 @@ class Scenario:
         return path
 
 
-def create_topics(names: list[str], partitions: int) -> None:
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+def create_topics(names: list[str], partitions: int, bootstrap: str = BOOTSTRAP) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
     futures = admin.create_topics([NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names],
                                   operation_timeout=30)
     for f in futures.values():
@@ -78,8 +79,8 @@ def create_topics(names: list[str], partitions: int) -> None:
 
 
 def produce(topic: str, records: list[tuple[bytes | None, bytes | None]], headers: list | None = None,
-            max_bytes: int | None = None) -> None:
-    conf: dict = {"bootstrap.servers": BOOTSTRAP, "linger.ms": 20, "enable.idempotence": True}
+            max_bytes: int | None = None, bootstrap: str = BOOTSTRAP) -> None:
+    conf: dict = {"bootstrap.servers": bootstrap, "linger.ms": 20, "enable.idempotence": True}
     if max_bytes:
         conf["message.max.bytes"] = max_bytes
     p = Producer(conf)
@@ -93,10 +94,11 @@ def produce(topic: str, records: list[tuple[bytes | None, bytes | None]], header
     assert p.flush(60) == 0
 
 
-def consume_all(topic: str, expect: int | None = None, idle_s: float = 3.0, timeout_s: float = 60.0) -> list:
+def consume_all(topic: str, expect: int | None = None, idle_s: float = 3.0, timeout_s: float = 60.0,
+                bootstrap: str = BOOTSTRAP) -> list:
     """Every committed record of ``topic`` (read_committed), until ``expect`` are read or nothing
     new arrives for ``idle_s``."""
-    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"reader-{uuid.uuid4().hex}",
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{uuid.uuid4().hex}",
                   "auto.offset.reset": "earliest", "enable.auto.commit": False,
                   "isolation.level": "read_committed", "enable.partition.eof": False})
     c.subscribe([topic])
@@ -122,8 +124,8 @@ def consume_all(topic: str, expect: int | None = None, idle_s: float = 3.0, time
     return out
 
 
-def committed_total(group: str, topic: str, partitions: int) -> int:
-    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": group, "enable.auto.commit": False})
+def committed_total(group: str, topic: str, partitions: int, bootstrap: str = BOOTSTRAP) -> int:
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     try:
         offs = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
         return sum(max(tp.offset, 0) for tp in offs)
@@ -158,6 +160,24 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout_s: float = 60.0) -> No
             pass
         time.sleep(0.1)
     raise AssertionError("worker never became ready")
+
+
+KAFKA_SH = REPO / "deploy" / "local" / "kafka.sh"
+
+
+class PrivateBroker:
+    """A second, throw-away broker (own ports and data dir, same kafka.sh) for tests that stop and
+    start a broker: stopping the shared one would break whoever else is using it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, "KAFKA_PORT": str(self.port), "KAFKA_CONTROLLER_PORT": str(free_port()),
+                    "KAFKA_DATA": str(data_dir / "kafka")}
+        self.bootstrap = f"127.0.0.1:{self.port}"
+
+    def run(self, cmd: str) -> None:
+        subprocess.run([str(KAFKA_SH), cmd], check=True, env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=180)
 
 
 def free_port() -> int:
