@@ -68,6 +68,49 @@ def is_builtin_rule(rule: Rule, pack: str) -> bool:
     return (pack, rule.id, rule.pattern, rule.ignore_case) in _BUILTIN
 
 
+def _digit_led(pattern: str) -> bool:
+    """Whether every match of ``pattern`` must start with a digit, judged conservatively from its
+    text: after inline flags, ``\\b`` and look-behinds, the first item is ``\\d``. Such rules are
+    searched from the text's first digit on (look-behinds still see what comes before)."""
+    i, n = 0, len(pattern)
+    verbose = False
+    m = regex.match(r"\(\?([a-zA-Z]+)\)", pattern)
+    if m:
+        verbose = "x" in m.group(1)
+        i = m.end()
+    while i < n:
+        if verbose and pattern[i].isspace():
+            i += 1
+        elif pattern.startswith("\\b", i):
+            i += 2
+        elif pattern.startswith("(?<!", i) or pattern.startswith("(?<=", i):
+            depth, j = 0, i
+            while j < n:
+                ch = pattern[j]
+                if ch == "\\":
+                    j += 2
+                    continue
+                if ch == "[":  # skip a character class, where parentheses are literal
+                    j += 1
+                    if j < n and pattern[j] == "]":
+                        j += 1
+                    while j < n and pattern[j] != "]":
+                        j += 2 if pattern[j] == "\\" else 1
+                elif ch == "(":
+                    depth += 1
+                elif ch == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            if j >= n:
+                return False
+            i = j + 1
+        else:
+            break
+    return pattern.startswith("\\d", i) or (i < n and pattern[i] in "0123456789")
+
+
 @dataclass
 class CompiledRule:
     rule: Rule
@@ -82,6 +125,7 @@ class CompiledRule:
     context_words: frozenset[str] = frozenset()
     negative_words: frozenset[str] = frozenset()
     detector_id: str = ""
+    digit_led: bool = False
 
     @classmethod
     def build(cls, rule: Rule, pack: str) -> "CompiledRule":
@@ -101,7 +145,8 @@ class CompiledRule:
                    trusted=is_builtin_rule(rule, pack),
                    context_words=frozenset(w.lower() for w in rule.context),
                    negative_words=frozenset(w.lower() for w in rule.negative_context),
-                   detector_id=f"{pack}.{rule.id}")
+                   detector_id=f"{pack}.{rule.id}",
+                   digit_led=_digit_led(rule.pattern))
 
     def applies(self, lower: str, ndigits: int) -> bool:
         if ndigits < self.rule.min_digits:
@@ -109,24 +154,25 @@ class CompiledRule:
         return not self.keywords or any(k in lower for k in self.keywords)
 
     def findings(self, text: str, lower: str, deadline: float,
-                 present: set[str] | frozenset[str] | None = None) -> list[Finding]:
+                 present: set[str] | frozenset[str] | None = None, first_digit: int = 0) -> list[Finding]:
         """Findings of this rule in ``text``. ``present``, when given, holds every keyword and
         context word of the detector that occurs in the text (as a substring): context windows
-        are searched only for words that occur somewhere at all."""
+        are searched only for words that occur somewhere at all. ``first_digit``, when given, is
+        the index of the text's first digit: rules whose matches start with a digit begin there."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise BudgetExceeded
         if self.trusted and len(text) <= TRUSTED_MAX_CHARS:
             # ``search`` first: most calls find nothing, and a failed search costs less than
             # building an iterator and a list.
-            m = self.rx.search(text)
+            m = self.rx.search(text, first_digit if self.digit_led else 0)
             if m is None:
                 return []
             matches = [m, *self.rx.finditer(text, m.end() if m.end() > m.start() else m.end() + 1)] \
                 if m.end() < len(text) else [m]
         else:
             try:
-                matches = list(self.rx.finditer(text, timeout=remaining))
+                matches = list(self.rx.finditer(text, first_digit if self.digit_led else 0, timeout=remaining))
             except TimeoutError:
                 raise BudgetExceeded from None
         if not matches:
@@ -135,10 +181,13 @@ class CompiledRule:
         group = rule.group
         validator = self.validator
         if present is None:
-            negative, context = self.negative, self.context
+            negative: regex.Pattern | tuple[str, ...] | None = self.negative
+            context: regex.Pattern | tuple[str, ...] | None = self.context
         else:
-            negative = self.negative if self.negative is not None and not self.negative_words.isdisjoint(present) else None
-            context = self.context if self.context is not None and not self.context_words.isdisjoint(present) else None
+            # Only the context words that occur in the text at all are looked for, with
+            # ``str.find`` (see ``_near``); most texts hold none of a rule's context words.
+            negative = tuple(self.negative_words.intersection(present)) if self.negative is not None else None
+            context = tuple(self.context_words.intersection(present)) if self.context is not None else None
         out = []
         for m in matches:
             start, end = m.span(group) if group else m.span()
@@ -151,16 +200,37 @@ class CompiledRule:
                 out.append(Finding(start, end, rule.entity, score, self.detector_id, self.tier))
         return out
 
-    def _score(self, lower: str, start: int, end: int, negative: regex.Pattern | None,
-               context: regex.Pattern | None) -> float:
+    def _score(self, lower: str, start: int, end: int, negative, context) -> float:
         rule = self.rule
-        if negative is not None or context is not None:
+        if negative or context:
             lo, hi = max(0, start - rule.context_window), end + rule.context_window
-            if negative is not None and (negative.search(lower, lo, start) or negative.search(lower, end, hi)):
+            if negative and _near(lower, negative, lo, start, end, hi):
                 return rule.negative_score
-            if context is not None and (context.search(lower, lo, start) or context.search(lower, end, hi)):
+            if context and _near(lower, context, lo, start, end, hi):
                 return rule.context_score if rule.context_score is not None else min(1.0, rule.score + 0.3)
         return 0.0 if rule.requires_context else rule.score
+
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _near(lower: str, words, lo: int, start: int, end: int, hi: int) -> bool:
+    """Whether one of ``words`` (a compiled ``_word_alternation`` or a tuple of words) occurs as a
+    whole word inside ``lower[lo:start]`` or ``lower[end:hi]``. The tuple form is the same test
+    done with ``str.find``: a word counts when it lies entirely inside a window, is not preceded
+    by a letter or digit, and is not followed by one inside the window."""
+    if isinstance(words, regex.Pattern):
+        return bool(words.search(lower, lo, start) or words.search(lower, end, hi))
+    n = len(lower)
+    for a, b in ((lo, start), (end, min(hi, n))):
+        for w in words:
+            i = lower.find(w, a, b)
+            while i >= 0:
+                j = i + len(w)
+                if (i == 0 or lower[i - 1] not in _WORD_CHARS) and (j == b or lower[j] not in _WORD_CHARS):
+                    return True
+                i = lower.find(w, i + 1, b)
+    return False
 
 
 class _KeywordIndex:
@@ -310,12 +380,17 @@ class PatternDetector(Detector):
 
     def detect(self, text: str, deadline: float) -> list[Finding]:
         lower = lower_same_length(text)
-        ndigits = len(text) - len(text.translate(_DIGIT_DELETE)) if _HAS_DIGIT.search(text) else 0
+        digit = _HAS_DIGIT.search(text)
+        if digit is None:
+            ndigits = first_digit = 0
+        else:
+            ndigits = len(text) - len(text.translate(_DIGIT_DELETE))
+            first_digit = digit.start()
         out: list[Finding] = []
         rules = self.rules
         chosen, present = self._candidates(lower, ndigits)
         for i in chosen:
-            found = rules[i].findings(text, lower, deadline, present)
+            found = rules[i].findings(text, lower, deadline, present, first_digit)
             if found:
                 out.extend(found)
         return out
