@@ -186,6 +186,7 @@ class ScrubberApp:
         self._last_lag = 0.0
         self._last_progress = time.monotonic()
         self._assigned_at = time.monotonic()
+        self.metrics_port: int | None = None     # the bound port once the health server runs
 
     # --- context for logs ------------------------------------------------------------------
 
