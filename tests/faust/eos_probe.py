@@ -24,6 +24,7 @@ def main() -> int:
     ap.add_argument("--messages", type=int, default=20000)
     ap.add_argument("--kills", type=int, default=3)
     ap.add_argument("--guarantee", default="exactly_once")
+    ap.add_argument("--stop", choices=["kill9", "term"], default="kill9", help="how to stop the worker mid-stream")
     ap.add_argument("--kill-after", type=float, default=2.5, help="seconds of processing before each kill")
     args = ap.parse_args()
     h.check_broker()
@@ -45,7 +46,10 @@ def main() -> int:
         m = w.metrics()
         done = m.get('scrubber_messages_in_total{route="r"}')
         print(f"kill {k + 1}: in={done} at {time.monotonic() - t0:.1f}s", flush=True)
-        w.kill9()
+        if args.stop == "kill9":
+            w.kill9()
+        else:
+            w.stop()
     w.start()
     w.wait_ready(90)
     recs = h.consume_all([tout, tq], expect=args.messages, timeout=240, idle=5)
@@ -55,7 +59,7 @@ def main() -> int:
     uncommitted_view = len(h.consume_all([tout, tq], expect=None, timeout=15, isolation="read_uncommitted"))
     missing = [i for i in range(args.messages) if ids[i] == 0]
     dups = {i: n for i, n in ids.items() if n > 1}
-    print(json.dumps({"guarantee": args.guarantee, "messages": args.messages, "read": len(recs),
+    print(json.dumps({"guarantee": args.guarantee, "stop": args.stop, "messages": args.messages, "read": len(recs),
                       "quarantined": dict(quarantined), "records_incl_aborted": uncommitted_view, "missing": len(missing), "duplicated_ids": len(dups), "extra_records": sum(dups.values()) - len(dups),
                       "elapsed_s": round(time.monotonic() - t0, 1), "workdir": str(work)}))
     return 0 if not missing and not dups else 1
