@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -378,7 +378,7 @@ class PatternDetector(Detector):
                 chosen.sort()
         return chosen, present
 
-    def detect(self, text: str, deadline: float) -> list[Finding]:
+    def _features(self, text: str) -> tuple[str, int, int, list[int], set[str]]:
         lower = lower_same_length(text)
         digit = _HAS_DIGIT.search(text)
         if digit is None:
@@ -386,11 +386,92 @@ class PatternDetector(Detector):
         else:
             ndigits = len(text) - len(text.translate(_DIGIT_DELETE))
             first_digit = digit.start()
+        chosen, present = self._candidates(lower, ndigits)
+        return lower, ndigits, first_digit, chosen, present
+
+    def detect(self, text: str, deadline: float) -> list[Finding]:
+        lower, _, first_digit, chosen, present = self._features(text)
         out: list[Finding] = []
         rules = self.rules
-        chosen, present = self._candidates(lower, ndigits)
+        fast = len(text) <= TRUSTED_MAX_CHARS
         for i in chosen:
-            found = rules[i].findings(text, lower, deadline, present, first_digit)
+            rule = rules[i]
+            if fast and rule.trusted:
+                # Inlined fast path of ``CompiledRule.findings``: a failed search is the common case.
+                if time.monotonic() > deadline:
+                    raise BudgetExceeded
+                if rule.rx.search(text, first_digit if rule.digit_led else 0) is None:
+                    continue
+            found = rule.findings(text, lower, deadline, present, first_digit)
             if found:
                 out.extend(found)
+        return out
+
+    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float]) -> list[list[Finding] | BaseException]:
+        """Same results as ``detect`` per text, computed rule by rule across the batch.
+
+        Running one compiled regex over many texts in a row keeps the regex engine's code and the
+        pattern hot in the CPU caches; switching among some twenty patterns per text was measured
+        to make each search about three times slower. Only builtin (proven bounded) rules on texts
+        up to ``TRUSTED_MAX_CHARS`` run this way; user rules and long texts then run text by text,
+        in order, so that one slow text cannot eat the budget of the texts before it.
+        """
+        n = len(texts)
+        errors: list[BaseException | None] = [None] * n
+        chunks: list[list[tuple[int, list[Finding]]]] = [[] for _ in range(n)]
+        feats: list[tuple | None] = [None] * n
+        by_rule: dict[int, list[int]] = {}
+        later: list[list[int]] = [[] for _ in range(n)]
+        rules = self.rules
+        for j, text in enumerate(texts):
+            try:
+                f = feats[j] = self._features(text)
+            except Exception as exc:  # noqa: BLE001 - isolated per text
+                errors[j] = exc
+                continue
+            short = len(text) <= TRUSTED_MAX_CHARS
+            for i in f[3]:
+                if short and rules[i].trusted:
+                    by_rule.setdefault(i, []).append(j)
+                else:
+                    later[j].append(i)
+        for i in sorted(by_rule):
+            rule = rules[i]
+            search = rule.rx.search
+            digit_led = rule.digit_led
+            for j in by_rule[i]:
+                if errors[j] is not None:
+                    continue
+                text = texts[j]
+                lower, _, first_digit, _, present = feats[j]
+                if time.monotonic() > deadlines[j]:
+                    errors[j] = BudgetExceeded()
+                    continue
+                if search(text, first_digit if digit_led else 0) is None:
+                    continue
+                try:
+                    found = rule.findings(text, lower, deadlines[j], present, first_digit)
+                except Exception as exc:  # noqa: BLE001
+                    errors[j] = exc
+                    continue
+                if found:
+                    chunks[j].append((i, found))
+        out: list[list[Finding] | BaseException] = []
+        for j, text in enumerate(texts):
+            if errors[j] is None and later[j]:
+                lower, _, first_digit, _, present = feats[j]
+                try:
+                    for i in later[j]:
+                        found = rules[i].findings(text, lower, deadlines[j], present, first_digit)
+                        if found:
+                            chunks[j].append((i, found))
+                except Exception as exc:  # noqa: BLE001
+                    errors[j] = exc
+            if errors[j] is not None:
+                out.append(errors[j])
+                continue
+            parts = chunks[j]
+            if len(parts) > 1:
+                parts.sort(key=lambda c: c[0])
+            out.append([f for _, found in parts for f in found])
         return out

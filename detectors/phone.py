@@ -16,6 +16,7 @@ otherwise one bounded regex proposes phone-shaped candidates and only those go t
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import phonenumbers
 import regex
@@ -80,6 +81,31 @@ class PhoneDetector(Detector):
         return frozenset({"PHONE_NUMBER"})
 
     def detect(self, text: str, deadline: float) -> list[Finding]:
+        matches = self._candidates(text, deadline)
+        return self._validate(text, matches) if matches else []
+
+    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float]) -> list[list[Finding] | BaseException]:
+        """Candidates for the whole batch first, then their validation: one regex over many texts
+        in a row runs faster than interleaved with libphonenumber (CPU caches stay warm)."""
+        found: list = []
+        for text, deadline in zip(texts, deadlines):
+            try:
+                found.append(self._candidates(text, deadline))
+            except Exception as exc:  # noqa: BLE001 - isolated per text
+                found.append(exc)
+        out: list[list[Finding] | BaseException] = []
+        for text, matches in zip(texts, found):
+            if not matches or isinstance(matches, BaseException):
+                out.append(matches)
+                continue
+            try:
+                out.append(self._validate(text, matches))
+            except Exception as exc:  # noqa: BLE001
+                out.append(exc)
+        return out
+
+    @staticmethod
+    def _candidates(text: str, deadline: float) -> list:
         digit = _FIRST_DIGIT.search(text)
         if digit is None or len(text) - len(text.translate(_DIGIT_DELETE)) < 7:
             return []
@@ -92,12 +118,13 @@ class PhoneDetector(Detector):
             first = _CANDIDATE.search(text, pos)
             if first is None:
                 return []
-            matches = [first, *_CANDIDATE.finditer(text, first.end())]
-        else:
-            try:
-                matches = list(_CANDIDATE.finditer(text, pos, timeout=remaining))
-            except TimeoutError:
-                raise BudgetExceeded from None
+            return [first, *_CANDIDATE.finditer(text, first.end())]
+        try:
+            return list(_CANDIDATE.finditer(text, pos, timeout=remaining))
+        except TimeoutError:
+            raise BudgetExceeded from None
+
+    def _validate(self, text: str, matches: list) -> list[Finding]:
         out: list[Finding] = []
         lower = None
         for m in matches:

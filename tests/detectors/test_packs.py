@@ -155,3 +155,19 @@ def test_rule_order_and_findings_equal_plain_loop():
         plain = [f for r in det.rules if r.applies(lower, ndigits)
                  for f in r.findings(text, lower, time.monotonic() + 5)]
         assert det.detect(text, time.monotonic() + 5) == plain, text
+
+
+def test_detect_batch_equals_detect_per_text():
+    det = PatternDetector.builtin()
+    texts = ["Social is 536-32-3065, DOB 3/13/1956.", "nothing", "card 4111 1111 1111 1111 and a@b.com at 10.0.0.1",
+             "directions to 534 Castillo Stream Suite 790, East Brittany, GA 54767 on Monday 7:30 pm",
+             "password=hunter2! token: Zx81Kq0Lm3Np5Rt7Vw9Yb2Dc4Fg6Hj8", "x" * 5000 + " call 10.0.0.1"]
+    far = time.monotonic() + 10
+    assert det.detect_batch(texts, [far] * len(texts)) == [det.detect(t, far) for t in texts]
+
+
+def test_detect_batch_fails_only_the_late_text():
+    det = PatternDetector.builtin()
+    now = time.monotonic()
+    out = det.detect_batch(["a@b.com 10.0.0.1", "a@b.com 10.0.0.1"], [now + 10, now - 1])
+    assert isinstance(out[1], BudgetExceeded) and not isinstance(out[0], BaseException) and out[0]

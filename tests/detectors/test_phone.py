@@ -78,3 +78,15 @@ def test_candidate_regex_bounded(text):
 def test_expired_deadline_fails_closed():
     with pytest.raises(BudgetExceeded):
         DET.detect("call 415-204-3848", time.monotonic() - 1)
+
+
+def test_detect_batch_equals_detect():
+    texts = ["call (415) 204-3848", "nothing here", "+44 20 7946 0958 and 602-922-8889", "ticket 4152043848", "1 2 3"]
+    far = time.monotonic() + 10
+    assert DET.detect_batch(texts, [far] * len(texts)) == [DET.detect(t, far) for t in texts]
+
+
+def test_detect_batch_fails_only_the_late_text():
+    now = time.monotonic()
+    out = DET.detect_batch(["call (415) 204-3848", "call (415) 204-3848"], [now + 10, now - 1])
+    assert isinstance(out[1], BudgetExceeded) and out[0] and not isinstance(out[0], BaseException)
