@@ -352,6 +352,8 @@ class PatternDetector(Detector):
         self._free_min = [m for m, _ in free]
         self._free = [i for _, i in free]
         self._min_digits = [r.rule.min_digits for r in self.rules]
+        self._levels = sorted({m for m in self._min_digits})
+        self._chosen_memo: dict[tuple[frozenset[str], int], list[int]] = {}
 
     @classmethod
     def from_paths(cls, paths: Iterable[str]) -> "PatternDetector":
@@ -366,16 +368,24 @@ class PatternDetector(Detector):
         return frozenset(r.rule.entity for r in self.rules)
 
     def _candidates(self, lower: str, ndigits: int) -> tuple[list[int], set[str]]:
-        """Indices of the rules whose prefilters pass, in rule order, and the words present."""
-        n = bisect_right(self._free_min, ndigits)
-        chosen = self._free[:n]
+        """Indices of the rules whose prefilters pass, in rule order, and the words present.
+
+        The answer depends only on the keywords present and on which ``min_digits`` thresholds
+        the digit count reaches, and both repeat across texts, so it is memoised on them."""
         present = self._index.present(lower)
-        if present:
-            by_keyword, mins = self._by_keyword, self._min_digits
-            extra = {i for k in present for i in by_keyword.get(k, ()) if mins[i] <= ndigits}
-            if extra:
-                chosen = [*chosen, *extra]
-                chosen.sort()
+        level = bisect_right(self._levels, ndigits)
+        key = (frozenset(present), level)
+        chosen = self._chosen_memo.get(key)
+        if chosen is None:
+            chosen = self._free[:bisect_right(self._free_min, ndigits)]
+            if present:
+                by_keyword, mins = self._by_keyword, self._min_digits
+                extra = {i for k in present for i in by_keyword.get(k, ()) if mins[i] <= ndigits}
+                if extra:
+                    chosen = sorted([*chosen, *extra])
+            if len(self._chosen_memo) >= 50_000:
+                self._chosen_memo.clear()
+            self._chosen_memo[key] = chosen
         return chosen, present
 
     def _features(self, text: str) -> tuple[str, int, int, list[int], set[str]]:
@@ -439,12 +449,13 @@ class PatternDetector(Detector):
             rule = rules[i]
             search = rule.rx.search
             digit_led = rule.digit_led
+            now = time.monotonic()  # trusted rules on short texts take microseconds per text
             for j in by_rule[i]:
                 if errors[j] is not None:
                     continue
                 text = texts[j]
                 lower, _, first_digit, _, present = feats[j]
-                if time.monotonic() > deadlines[j]:
+                if now > deadlines[j]:
                     errors[j] = BudgetExceeded()
                     continue
                 if search(text, first_digit if digit_led else 0) is None:
