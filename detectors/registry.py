@@ -1,6 +1,8 @@
 """Builds the detector stack from settings: the one place that knows every detector class."""
 from __future__ import annotations
 
+import gc
+
 from detectors.base import Detector
 from detectors.lists import EntityLists
 from detectors.pack import builtin_pack_paths, load_pack
@@ -40,6 +42,10 @@ def build_stack(settings: DetectorSettings | None = None) -> DetectorStack:
                           default_threshold=settings.default_threshold,
                           budget_ms=settings.budget_ms)
     stack.warm_up()
+    # Detectors hold millions of long-lived objects (gazetteers, compiled rules, the spaCy model);
+    # without this the cyclic GC rescans them all the time (measured: +25% on the pattern stage).
+    gc.collect()
+    gc.freeze()
     return stack
 
 
