@@ -53,7 +53,7 @@ from scrubber.faust.patterns import REFRESH_S, PatternWatcher, WatchedTopic
 from scrubber.faust.settings import FaustConfigError, FaustSettings, route_guarantees
 from scrubber.faust.web import install_web
 from scrubber.health import HealthState
-from scrubber.keys import KeyRing
+from scrubber.keys import KeyConfigError, KeyRing
 from scrubber.metrics import Metrics
 from scrubber.pipeline import RoutePipeline
 
@@ -79,7 +79,10 @@ def build_app(settings: FaustSettings | None = None, cfg: TopicsFile | None = No
     if cfg.kafka.consumer or cfg.kafka.producer:
         log.warning("kafka.consumer / kafka.producer are librdkafka settings: the Faust runner (aiokafka) ignores them")
     routes = cfg.resolved_routes()
-    keys = KeyRing.from_env()
+    try:
+        keys = KeyRing.from_env()
+    except KeyConfigError as exc:   # the message names the variable, never key material
+        raise FaustConfigError(str(exc)) from None
     engine = engine or Engine.build(cfg.detectors, keys=keys)
     pack = pack_version(cfg.detectors)
 
