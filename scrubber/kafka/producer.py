@@ -39,7 +39,7 @@ FIXED_SETTINGS: dict[str, str | int | bool] = {"enable.idempotence": True}
 SIZE_CODES = frozenset({KafkaError.MSG_SIZE_TOO_LARGE})
 TOPIC_METADATA_TTL_S = 60.0
 TXN_CALL_TIMEOUT_S = 10.0
-WEDGE_GRACE_S = 20.0
+WEDGE_GRACE_S = 10.0
 
 
 class ProducerWedged(Exception):
