@@ -43,8 +43,12 @@ class Policy(BaseModel):
     default: EntityAction = Field(default_factory=lambda: EntityAction(action="tag"),
                                   description="action for entities not listed")
     entities: dict[str, EntityAction] = Field(default_factory=dict)
+    with_direct: dict[str, EntityAction] = Field(
+        default_factory=dict,
+        description="actions that replace an entity's own in a text that also holds a rewritten direct "
+                    "identifier: a city is training text, a name next to a city identifies (the AOL lesson)")
 
-    @field_validator("entities")
+    @field_validator("entities", "with_direct")
     @classmethod
     def _names(cls, v: dict[str, EntityAction]) -> dict[str, EntityAction]:
         bad = [k for k in v if not k.replace("_", "").isalnum() or not k.isupper()]
@@ -52,15 +56,13 @@ class Policy(BaseModel):
             raise ValueError(f"entity names are UPPER_SNAKE_CASE: {', '.join(bad)}")
         return v
 
-    def action_for(self, entity: str) -> EntityAction:
+    def action_for(self, entity: str, with_direct: bool = False) -> EntityAction:
+        if with_direct and entity in self.with_direct:
+            return self.with_direct[entity]
         return self.entities.get(entity, self.default)
 
-    def threshold_for(self, entity: str) -> float:
-        act = self.action_for(entity)
-        return self.min_score if act.min_score is None else act.min_score
-
     def key_purposes(self) -> set[str]:
-        acts = [self.default, *self.entities.values()]
+        acts = [self.default, *self.entities.values(), *self.with_direct.values()]
         return {KEY_PURPOSE[a.action] for a in acts if a.action in KEY_PURPOSE}
 
     def fingerprint(self) -> str:
@@ -74,8 +76,10 @@ class Policy(BaseModel):
         data = base.model_dump()
         mine = self.model_dump(exclude_unset=True)
         entities = {**data["entities"], **mine.pop("entities", {})}
+        with_direct = {**data["with_direct"], **mine.pop("with_direct", {})}
         data.update(mine)
         data["entities"] = entities
+        data["with_direct"] = with_direct
         data["extends"] = None
         return Policy.model_validate(data)
 
@@ -88,10 +92,11 @@ BUILTIN_POLICIES: dict[str, Policy] = {
     "stream": Policy(
         name="stream",
         description="Ingestion default: tag direct identifiers, redact secrets, keep plain dates, "
-                    "times, cities, companies and plain URLs.",
+                    "times, cities, companies and plain URLs, except places next to a direct identifier.",
         min_score=0.5,
         entities={**_SECRETS, "DATE_TIME": _KEEP, "LOCATION": _KEEP, "ORGANIZATION": _KEEP,
                   "NRP": _KEEP, "URL": _KEEP, "CREDIT_CARD": EntityAction(action="mask", keep_last=4)},
+        with_direct={"LOCATION": EntityAction(action="tag")},
     ),
     "release": Policy(
         name="release",

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from detectors.entities import Kind, kind_of
 from detectors.finding import Finding
 from scrubber import operators
 from scrubber.keys import KeyRing
@@ -55,11 +56,12 @@ class Transformer:
         result = TextResult(text)
         pieces: list[str] = []
         cursor = 0
+        direct = self.policy.with_direct and any(self._rewrites_direct(f) for f in findings)
         for f in sorted(findings, key=lambda f: (f.start, -f.end)):
             if f.start < cursor:
                 continue
-            act = self.policy.action_for(f.entity)
-            if act.action == "keep" or f.score < self.policy.threshold_for(f.entity):
+            act = self.policy.action_for(f.entity, direct)
+            if act.action == "keep" or f.score < self._threshold(act):
                 result.kept[f.entity] += 1
                 continue
             result.counts[f.entity] += 1
@@ -71,6 +73,13 @@ class Transformer:
         pieces.append(text[cursor:])
         result.text = "".join(pieces)
         return result
+
+    def _threshold(self, act: EntityAction) -> float:
+        return self.policy.min_score if act.min_score is None else act.min_score
+
+    def _rewrites_direct(self, f: Finding) -> bool:
+        act = self.policy.action_for(f.entity)
+        return kind_of(f.entity) is Kind.DIRECT and act.action != "keep" and f.score >= self._threshold(act)
 
     def apply_whole(self, value: str, entity: str) -> TextResult:
         """A value that is PII by its field name (``email``, ``user.phone``), whatever it holds."""

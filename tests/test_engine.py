@@ -19,11 +19,16 @@ def engine(policy="stream", fields=None, keys=None):
     return Engine(stack, pol, keys or KeyRing(), fields)
 
 
-def test_stream_policy_keeps_context_and_places_but_tags_people():
-    out = engine().scrub_texts(["Alice flies to Paris on Monday, alice@example.org"])[0]
-    assert out.value == "[PERSON] flies to Paris on Monday, [EMAIL]"
-    assert out.counts == {"PERSON": 1, "EMAIL_ADDRESS": 1}
-    assert out.found["LOCATION"] == 1
+def test_stream_policy_keeps_dates_and_places_but_tags_direct_identifiers():
+    mail, place = engine().scrub_texts(["alice@example.org flies on Monday", "Paris on Monday"])
+    assert mail.value == "[EMAIL] flies on Monday"
+    assert mail.counts == {"EMAIL_ADDRESS": 1} and mail.found["DATE_TIME"] == 1
+    assert place.value == "Paris on Monday" and place.found["LOCATION"] == 1
+
+
+def test_a_place_next_to_a_name_is_rewritten_in_a_stream_too():
+    out = engine().scrub_texts(["Alice Paris address", "flights to Paris"])
+    assert [o.value for o in out] == ["[PERSON] [LOCATION] address", "flights to Paris"]
 
 
 def test_release_policy_is_stricter():
