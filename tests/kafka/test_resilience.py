@@ -87,7 +87,11 @@ def test_survives_broker_stop_and_start(scenario: Scenario, tmp_path: Path, proc
     p = start_worker(cfg, "--metrics-port", str(port), "--max-messages", str(n), log_path=tmp_path / "w.log")
     procs.append(p)
     wait_ready(port, p)
-    time.sleep(0.5)
+    group = f"g.{scenario.tag}.q"
+    deadline = time.monotonic() + 60       # a fresh broker's first transactions are slow: wait for flow
+    while committed_total(group, scenario.topic("raw"), parts, bootstrap=private_broker.bootstrap) < 1000:
+        assert time.monotonic() < deadline, "no progress before the outage"
+        time.sleep(0.2)
     try:
         private_broker.run("stop")
         time.sleep(4)
@@ -95,6 +99,7 @@ def test_survives_broker_stop_and_start(scenario: Scenario, tmp_path: Path, proc
     finally:
         private_broker.run("start")
     assert p.wait(240) == 0
+    assert committed_total(group, scenario.topic("raw"), parts, bootstrap=private_broker.bootstrap) == n
     _assert_exactly(consume_all(scenario.topic("clean"), expect=n, timeout_s=120,
                                 bootstrap=private_broker.bootstrap), keys)
     logged = (tmp_path / "w.log").read_text()
