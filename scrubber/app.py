@@ -219,17 +219,12 @@ class ScrubberApp:
             return self._processor
         for purpose in self.route.policy.key_purposes():
             self.keys.require(purpose)   # fail at start-up, not on the first PII value
+        started = time.monotonic()
+        # build_stack loads and warms the detectors and freezes them out of the cyclic GC, so the
+        # first real batch is not charged for model loading (it would be quarantined otherwise).
         engine = self._engine or Engine.build(self.config.detectors, keys=self.keys)
         pipeline = RoutePipeline(self.route, engine, pack_version(self.config.detectors), self.keys.quarantine)
-        # Warm up before joining the group: lazy loads (phone metadata, NER model, regex caches) on
-        # the first real batch would eat its time budget and quarantine good messages.
-        started = time.monotonic()
-        engine.scrub_texts(["warm-up: call +1 415 555 2671 or mail someone@example.com, Berlin, 10.0.0.1"])
-        # Gazetteers, packs and models are millions of long-lived objects: move them out of the
-        # cyclic GC's generations so full collections stop scanning them (latency spikes).
-        gc.collect()
-        gc.freeze()
-        log.info("engine ready", extra=self._ctx(warmup_seconds=round(time.monotonic() - started, 3),
+        log.info("engine ready", extra=self._ctx(startup_seconds=round(time.monotonic() - started, 3),
                                                  frozen_objects=gc.get_freeze_count()))
         return pipeline
 

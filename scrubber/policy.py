@@ -123,6 +123,6 @@ def resolve_policies(defined: dict[str, Policy]) -> dict[str, Policy]:
                 del pending[name]
                 progressed = True
         if not progressed:
-            raise ValueError(f"policies extend unknown or cyclic bases: "
+            raise ValueError("policies extend unknown or cyclic bases: "
                              + ", ".join(f"{n} -> {p.extends}" for n, p in pending.items()))
     return out

@@ -32,7 +32,6 @@ def open_binary(path: Path) -> IO[bytes]:
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
     if path.suffix == ".zst":
-        import zstandard
         # zstandard's stream_reader has no readline and ends silently on a truncated frame
         # (records would vanish unreported): decode frame by frame and raise EOFError instead.
         return io.BufferedReader(_ZstdFrames(path.open("rb")))

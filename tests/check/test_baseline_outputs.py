@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from check_helpers import TEST_KEY, run_check, write_jsonl
+from check_helpers import run_check, write_jsonl
 
 EMAIL = "thelma.arnold@example.com"
 
