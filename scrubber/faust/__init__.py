@@ -15,8 +15,8 @@ Both runners read the same ``topics.yaml`` and push every message through the sa
 identical, and both export the same Prometheus metrics (``scrubber_messages_in_total``, ...).
 
 Use ``scrubber run`` (confluent-kafka, the default) unless you already operate Faust. It is the
-faster runner (about 1.7-2x the Faust runner's throughput on the benchmark workload, see
-``python -m scrubber.bench.runner_compare``), commits a transaction per batch (read_committed
+faster runner (1.4x the Faust runner's throughput with exactly-once, 2x with at-least-once, on
+the benchmark workload with the default detectors: ``python -m scrubber.bench.runner_compare``), commits a transaction per batch (read_committed
 consumers see output within a batch, not within Faust's 2.8 s commit interval), gives each
 route its own consumer group and process (``--route``, ``--workers``), honours the librdkafka
 settings of ``kafka.consumer`` / ``kafka.producer``, and counts aborted transactions.
