@@ -47,6 +47,13 @@ def run(
     faulthandler.register(signal.SIGUSR1, all_threads=True)   # `kill -USR1 <pid>`: stacks of a wedged worker
     cfg = _load(config)
     if runner == "faust":
+        unsupported = [flag for flag, value in (("--route", route), ("--workers", workers != 1),
+                                                ("--max-messages", max_messages),
+                                                ("--idle-exit-seconds", idle_exit_seconds),
+                                                ("--instance-id", instance_id)) if value]
+        if unsupported:
+            raise fail(f"{', '.join(unsupported)}: not supported with --runner faust (one Faust app runs "
+                       "every route; scale with more Faust workers)")
         from scrubber.faust_app import FaustConfigError, run_worker
         try:
             run_worker(str(config), web_port=metrics_port, loglevel=log_level.lower())
