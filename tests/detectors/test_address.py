@@ -1,0 +1,62 @@
+"""Postal address blocks (detectors.address): the block is one STREET_ADDRESS, its town and
+country are nested LOCATION findings; sentences with numbers are not blocks."""
+import pytest
+
+from detectors.address import address_blocks
+from detectors.resolve import resolve
+
+
+def _spans(text):
+    return [(f.entity, text[f.start:f.end]) for f in address_blocks(text)]
+
+
+@pytest.mark.parametrize("text, block, places", [
+    ("48 109 Xanthou Street\nApt. 698\nLakatameia\nBhutan 43145",
+     "48 109 Xanthou Street\nApt. 698\nLakatameia\nBhutan 43145", ["Lakatameia", "Bhutan"]),
+    ("77 3658 Sunburst Drive\n>Apt. 466\n>Sanibel\n>Croatia 19279",
+     "77 3658 Sunburst Drive\n>Apt. 466\n>Sanibel\n>Croatia 19279", ["Sanibel", "Croatia"]),
+    ("??? 53 4624 St Jean Baptiste St\n??? Suite 826\n??? St Ulric\n??? Lebanon 13062",
+     "53 4624 St Jean Baptiste St\n??? Suite 826\n??? St Ulric\n??? Lebanon 13062", ["St Ulric", "Lebanon"]),
+    ("I live at 21 3314 Harley Brook Lane, Altoona", "21 3314 Harley Brook Lane, Altoona", ["Altoona"]),
+    ("Miss Gabriella Villanueva Suite 574 34 Sireli 74\nTartu TA 56325",
+     "Suite 574 34 Sireli 74\nTartu TA 56325", ["Tartu"]),
+    ("65 Alt Reinickendorf 86\nCandeias\n, BA\n People's Republic of China 57006",
+     "65 Alt Reinickendorf 86\nCandeias\n, BA\n People's Republic of China 57006",
+     ["Candeias", "People's Republic of China"]),
+    ("11 via goffredo mameli 149\n suite 268\n poggiovalle di borgorose\n antigua and barbuda 48083 for this card",
+     "11 via goffredo mameli 149\n suite 268\n poggiovalle di borgorose\n antigua and barbuda 48083",
+     ["poggiovalle di borgorose", "antigua and barbuda"]),
+    ("Tacuarembo 6626 Suite 595, Glen Arbor, Bolivia 52626 last night.",
+     "Tacuarembo 6626 Suite 595, Glen Arbor, Bolivia 52626", ["Glen Arbor", "Bolivia"]),
+    ("office is at 93 Industrivej 82, Quinta do Paço, Czech Republic",
+     "93 Industrivej 82, Quinta do Paço, Czech Republic", ["Quinta do Paço", "Czech Republic"]),
+    ("751 Watson Mall Lake Keithstad zillow", "751 Watson Mall Lake Keithstad", ["Keithstad"]),
+    ("It's in 60 1908 Derby Ave\nSchipluiden\n, ZH\n 17885", "60 1908 Derby Ave\nSchipluiden\n, ZH\n 17885",
+     ["Schipluiden"]),
+])
+def test_blocks(text, block, places):
+    got = _spans(text)
+    assert got[0] == ("STREET_ADDRESS", block)
+    assert [s for e, s in got[1:] if e == "LOCATION"] == places
+
+
+@pytest.mark.parametrize("text", [
+    "I tried restarting it 3 times. It's been 3 days, no update",
+    "3 lane road closure",
+    "convert 924 miles to km, please",
+    "I have 2 kids\nThanks for the help",
+    "we have 3 rooms 2 suites",
+    "Top 10 Things To Do, Paris",
+    "She scored 21 Points, Rebounds 10",
+    "Windows 10, Office 2019",
+    "Order 12 Large Pizzas\nDelivered",
+    "Meet at 5 Main Street and bring food",   # a bare street line: left to the pattern pack
+])
+def test_not_blocks(text):
+    assert not any(e == "STREET_ADDRESS" for e, _ in _spans(text))
+
+
+def test_places_nest_inside_the_block():
+    text = "48 109 Xanthou Street\nApt. 698\nLakatameia\nBhutan 43145"
+    kept = resolve(address_blocks(text))
+    assert [f.entity for f in kept] == ["STREET_ADDRESS", "LOCATION", "LOCATION"]
