@@ -39,7 +39,7 @@ from detectors.settings import NerSettings
 
 LABELS = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
           "ORG": "ORGANIZATION", "NORP": "NRP"}
-SCORES = {"PERSON": 0.85, "LOCATION": 0.8, "ORGANIZATION": 0.7, "NRP": 0.6}
+SCORES = {"PERSON": 0.85, "LOCATION": 0.8, "ORGANIZATION": 0.7, "NRP": 0.6, "STREET_ADDRESS": 0.7}
 
 _MAX_SEGMENT = 1000          # longer sentences are cut at a space so one model call stays short
 _FIRST_CHUNK = 16            # the first model call is small: the earliest deadlines are the nearest
@@ -444,6 +444,32 @@ def relabel(surface: str, entity: str) -> str:
     return entity
 
 
+_STREET_SUFFIX = frozenset("""
+street st road rd avenue ave boulevard blvd lane ln drive dr terrace crescent straße strasse gasse allee
+""".split())
+
+
+def _firm(text: str, parts: list[tuple[int, int]]) -> bool:
+    """'Davis, Reynolds and Williamson', 'Thomas, Holt & Myers': three or more bare surnames in
+    an 'X, Y and Z' list name a firm (law, accounting), not three people; at most one of them
+    may also be a given name ('Jones, Mitchell and Williams')."""
+    if len(parts) < 3:
+        return False
+    before = text[:parts[0][0]].rstrip()
+    if before.endswith(":") or regex.search(r"(?i)\b(?:founders|partners|members|children|kids|sons|daughters|"
+                                            r"brothers|sisters|people|players|authors|winners|by)\W*$", before):
+        return False        # 'our 3 founders: Turgeon, Guerra and Ewing' are three people
+    gaz = _gaz()
+    words = [text[a:b] for a, b in parts]
+    if not all(len(_SPAN_TOKEN.findall(w)) == 1 and w[:1].isupper() for w in words):
+        return False
+    lows = [w.lower() for w in words]
+    if not all(gaz.is_surname(w) for w in lows):
+        return False
+    return sum(w in gaz.first_like or w in gaz.intl_first for w in lows) <= 1 \
+        and regex.search(r"(?:\band|&)\s*$", text[parts[-2][1]:parts[-1][0]]) is not None
+
+
 def _pieces(text: str, s: int, e: int, entity: str) -> list[tuple[int, int, str]]:
     """Split "Luda, Jason & Michelle" into names when every piece is one; trim trailing numbers
     ("Greece 79976")."""
@@ -451,6 +477,10 @@ def _pieces(text: str, s: int, e: int, entity: str) -> list[tuple[int, int, str]
     if m and m.start() > s:
         e = m.start()
     surface = text[s:e]
+    if entity == "LOCATION":
+        toks = _SPAN_TOKEN.findall(surface)
+        if len(toks) >= 2 and toks[-1].lower() in _STREET_SUFFIX and toks[-1][0].isupper() == toks[0][0].isupper():
+            return [(s, e, "STREET_ADDRESS")]       # "Grunewald Street", "Abbey Road": a street
     if entity in ("PERSON", "ORGANIZATION") and _LIST_SEP.search(surface):
         parts = []
         pos = s
@@ -460,6 +490,8 @@ def _pieces(text: str, s: int, e: int, entity: str) -> list[tuple[int, int, str]
             pos = sep.end()
         if pos < e:
             parts.append((pos, e))
+        if _firm(text, parts):
+            return [(s, e, "ORGANIZATION")]
         labels = [relabel(text[a:b], entity) for a, b in parts]
         if len(parts) > 1 and all(lab == "PERSON" for lab in labels):
             return [(a, b, "PERSON") for a, b in parts]
@@ -492,4 +524,26 @@ def extract(doc) -> tuple:
                 spans[-1][1] = e
                 continue
             spans.append([s, e, lab])
-    return tuple((s, e, ent) for s, e, ent in spans)
+    return tuple((s, e, ent) for s, e, ent in _merge_firms(text, spans))
+
+
+_LIST_GAP = regex.compile(r"\s*,\s*|\s*,?\s*(?:and|&)\s*")
+
+
+def _merge_firms(text: str, spans: list[list]) -> list[list]:
+    """Adjacent one-word PERSON spans 'Davis', 'Reynolds', 'Williamson' joined by ', ' and
+    ' and ' that ``_firm`` calls a firm become one ORGANIZATION span."""
+    out: list[list] = []
+    i = 0
+    while i < len(spans):
+        j = i
+        while j + 1 < len(spans) and spans[j][2] in ("PERSON", "ORGANIZATION") \
+                and spans[j + 1][2] in ("PERSON", "ORGANIZATION") \
+                and _LIST_GAP.fullmatch(text, spans[j][1], spans[j + 1][0]):
+            j += 1
+        if j - i >= 2 and _firm(text, [(a, b) for a, b, _ in spans[i:j + 1]]):
+            out.append([spans[i][0], spans[j][1], "ORGANIZATION"])
+        else:
+            out.extend(spans[i:j + 1])
+        i = j + 1
+    return out

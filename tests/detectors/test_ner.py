@@ -137,3 +137,27 @@ def test_gate_opens_for_frequent_surnames_inside_a_sentence():
     assert g("Why are you not talking about Trump using the signal")
     assert not g("why are you not talking about the trump card")
     assert not g("Trump card rules for beginners")      # sentence-initial: an ordinary word
+
+
+def test_firm_of_surnames_and_street_names():
+    from detectors.ner import _firm, _pieces
+    text = "recorded for Davis, Reynolds and Williamson became"
+    a = text.index("Davis")
+    parts = [(a, a + 5), (text.index("Reynolds"), text.index("Reynolds") + 8),
+             (text.index("Williamson"), text.index("Williamson") + 10)]
+    assert _firm(text, parts)
+    people = "Luda, Jason & Michelle"
+    assert not _firm(people, [(0, 4), (6, 11), (14, 22)])
+    assert not _firm("Davis and Reynolds", [(0, 5), (10, 18)])
+    street = "shows on Grunewald Street were"
+    s = street.index("Grunewald")
+    assert _pieces(street, s, s + len("Grunewald Street"), "LOCATION") == [(s, s + 16, "STREET_ADDRESS")]
+    city = "in New York today"
+    assert _pieces(city, 3, 11, "LOCATION")[0][2] == "LOCATION"
+
+
+def test_founders_list_is_people():
+    from detectors.ner import _firm
+    text = "our 3 founders: Turgeon, Guerra and Ewing."
+    parts = [(text.index(w), text.index(w) + len(w)) for w in ("Turgeon", "Guerra", "Ewing")]
+    assert not _firm(text, parts)
