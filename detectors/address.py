@@ -49,7 +49,8 @@ shores skyway spur stravenue station throughway trace track tunnel underpass uni
 forks fork ford fords forge forges fort falls fall ferry field fields flat flats glen glens green
 greens harbor harbors haven hollow inlet cove coves curve dale dam divide canyon cape camp centers
 center ctr cliff cliffs club common commons corner corners bluff bluffs bottom branch bridge burg
-burgs bayou beach bend annex arcade
+burgs bayou beach bend annex arcade lock locks rapid ville drives ways villages routes light lights
+loaf motorway overpass radial ramp run shoal spurs stream streets trafficway walks
 rue via viale vicolo corso piazza piazzale largo strada calle carrer carretera ctra camino paseo
 avenida avda rua travessa estrada praça praca rodovia chemin allée allee quai impasse cours ul
 ulica aleja plac utca u tér ter út ut körút krt rakpart köz sor sétány náměstí namesti nábřeží
