@@ -70,6 +70,8 @@ jan feb mar apr jun jul aug sep sept oct nov dec am pm a.m p.m
 _NAME_LIKE_MAX = 5.6
 _FIRST_MIN_PCT = 0.002       # census first names rarer than this are mostly noise
 _LAST_MAX_RANK = 40_000
+# rule 3b: a lone lower-case given name whose name-likeness margin is below this (0.45)
+_LOWER_MARGIN = 5.2
 _RARE_ZIPF = 2.5             # an unknown token this rare may be a surname ("kaite", "vasilyeva")
 
 # Words the frequency measure lets through but which are mostly not names in queries and chat.
@@ -414,6 +416,14 @@ class NameDetector(Detector):
     def prepare(self) -> None:
         self.gaz
 
+    def _name_margin(self, low: str) -> float:
+        """zipf(word) - log10(census %): low when the word is mostly a name."""
+        gaz = self.gaz
+        z = gaz.zipf.get(low)
+        if z is None:
+            z = gaz.zipf[low] = _zipf(low)
+        return z - math.log10(max(gaz.first.get(low, 1e-4), 1e-4))
+
     def _rare(self, low: str) -> bool:
         gaz = self.gaz
         z = gaz.zipf.get(low)
@@ -753,6 +763,9 @@ class NameDetector(Detector):
             if st == "lower":
                 if coord or context and n <= 12:
                     out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.5, self.id, TIER_MODEL))
+                    used[i] = True
+                elif _LOWER_MARGIN and self._name_margin(lw) < _LOWER_MARGIN:
+                    out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.45, self.id, TIER_MODEL))
                     used[i] = True
             elif st == "title":
                 if coord or context or not sentence_initial(i) or lw not in gaz.common_words:

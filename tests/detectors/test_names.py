@@ -123,3 +123,14 @@ def test_vocative_addressee():
 
 def test_unknown_caps_after_at_is_not_a_person():
     assert persons("Niklas spent a year at Citysourced as an assistant") == ["Niklas"]
+
+
+def test_lone_lower_case_given_name_low_score():
+    from detectors.names import NameDetector
+    import time
+    det = NameDetector()
+    text = "lol jessica said that yesterday"
+    found = [(text[f.start:f.end], f.score) for f in det.detect(text, time.monotonic() + 5) if f.entity == "PERSON"]
+    assert ("jessica", 0.45) in found or ("jessica", 0.75) in found
+    text = "will it rain today"
+    assert not [f for f in det.detect(text, time.monotonic() + 5) if f.entity == "PERSON"]
