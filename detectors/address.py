@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import regex
 
+from detectors.base import Detector
 from detectors.finding import TIER_MODEL, TIER_PATTERN, Finding
 
 STREET_SCORE = 0.8
@@ -431,6 +432,23 @@ def _boundary_after(text: str, pos: int) -> bool:
 
 _MEMO: dict[str, tuple[Finding, ...]] = {}
 _MEMO_MAX = 4096
+
+
+class AddressBlockDetector(Detector):
+    """Postal address blocks as a detector of the stack (id ``address``)."""
+
+    id = "address"
+    cost = 20
+
+    @property
+    def entities(self) -> frozenset[str]:
+        return frozenset({"STREET_ADDRESS", "LOCATION"})
+
+    def prepare(self) -> None:
+        address_blocks("12 Main Street\nApt. 4\nSpringfield\nCanada 12345")
+
+    def detect(self, text: str, deadline: float) -> list[Finding]:
+        return list(address_blocks(text))
 
 
 def address_blocks(text: str) -> tuple[Finding, ...]:

@@ -51,7 +51,6 @@ from dataclasses import dataclass
 
 import regex
 
-from detectors.address import address_blocks
 from detectors.base import Detector, check_deadline
 from detectors.finding import TIER_MODEL, Finding
 
@@ -396,16 +395,14 @@ class NameDetector(Detector):
     id = "names"
     cost = 50
 
-    def __init__(self, places: bool = True, unknown_caps: bool = True, addresses: bool = True) -> None:
+    def __init__(self, places: bool = True, unknown_caps: bool = True) -> None:
         self.places = places
-        self.addresses = addresses
         self.unknown_caps = unknown_caps
         self._gaz: Gazetteer | None = None
 
     @property
     def entities(self) -> frozenset[str]:
-        ents = {"PERSON", "LOCATION"} if self.places else {"PERSON"}
-        return frozenset(ents | {"STREET_ADDRESS", "LOCATION"} if self.addresses else ents)
+        return frozenset({"PERSON", "LOCATION"} if self.places else {"PERSON"})
 
     @property
     def gaz(self) -> Gazetteer:
@@ -434,13 +431,6 @@ class NameDetector(Detector):
         return z < _RARE_ZIPF and len(low) >= 3
 
     def detect(self, text: str, deadline: float) -> list[Finding]:
-        blocks = address_blocks(text) if self.addresses else ()
-        found = self._detect_names(text, deadline)
-        if not blocks:
-            return found
-        return [*blocks, *found]
-
-    def _detect_names(self, text: str, deadline: float) -> list[Finding]:
         gaz = self.gaz
         toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
         if not toks:

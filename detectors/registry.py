@@ -20,6 +20,9 @@ def build_detectors(settings: DetectorSettings) -> list[Detector]:
     if "phone" not in disabled:
         from detectors.phone import PhoneDetector
         detectors.append(PhoneDetector())
+    if "address" not in disabled:
+        from detectors.address import AddressBlockDetector
+        detectors.append(AddressBlockDetector())
     names_on = settings.names and "names" not in disabled
     if names_on:
         from detectors.names import NameDetector
