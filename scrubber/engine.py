@@ -116,9 +116,11 @@ class Engine:
         return self.scrub_values(list(texts))
 
     def scrub_values(self, values: Sequence[Any]) -> list[Outcome]:
-        return [self._scrub_one(v, fds) for v, fds in zip(values, self.detect_values(values))]
+        return [self.scrub_detected(v, fds) for v, fds in zip(values, self.detect_values(values))]
 
-    def _scrub_one(self, value: Any, fds: list[FieldDetection]) -> Outcome:
+    def scrub_detected(self, value: Any, fds: list[FieldDetection]) -> Outcome:
+        """Scrub one event from detections already made (``detect_values``), so a caller that
+        reports on findings and also writes a scrubbed copy (the release check) detects once."""
         missing = self.missing_fields(value)
         if missing:
             return Outcome(failure=MISSING_FIELD, detail=", ".join(missing))

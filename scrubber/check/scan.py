@@ -156,7 +156,7 @@ class Scanner:
 
     def _scrub(self, value: Any, fds: list[FieldDetection], rf: RecordFacts) -> None:
         # The release uses the detections the check already made: one detection pass, two uses.
-        outcome = self.engine._scrub_one(value, fds)  # noqa: SLF001 - same package family, same contract
+        outcome = self.engine.scrub_detected(value, fds)
         if outcome.failure:
             rf.failure = outcome.failure
         elif outcome.dropped:
