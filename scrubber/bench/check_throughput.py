@@ -3,7 +3,7 @@
     python -m scrubber.bench.check_throughput [--size-mb 1024] [--jobs 1] [--modes gated,off]
 
 Builds a plain-text corpus (one text per line) by repeating the ``text`` field of the shared
-bench workload (queries-chats-7k.jsonl) up to ``--size-mb``, under /work/main/.local/bench/
+bench workload (queries-chats-7k.jsonl) up to ``--size-mb``, under the project's .local/bench/
 (git-ignored; reused when present), then times the whole ``scrubber check`` pipeline on it:
 reading, detection, fingerprints, aggregation and the JSON report. Target: >= 5 MB/s per core
 with NER gated.
