@@ -15,9 +15,9 @@ Both runners read the same ``topics.yaml`` and push every message through the sa
 identical, and both export the same Prometheus metrics (``scrubber_messages_in_total``, ...).
 
 Use ``scrubber run`` (confluent-kafka, the default) unless you already operate Faust. It is the
-faster runner (1.4x the Faust runner's throughput with exactly-once, 2x with at-least-once, on
-the benchmark workload with the default detectors: ``python -m scrubber.bench.runner_compare``), commits a transaction per batch (read_committed
-consumers see output within a batch, not within Faust's 2.8 s commit interval), gives each
+exactly-once runner and the faster one (2x the Faust runner's throughput with at-least-once, on
+the benchmark workload with the default detectors: ``python -m scrubber.bench.runner_compare``),
+commits a transaction per batch, gives each
 route its own consumer group and process (``--route``, ``--workers``), honours the librdkafka
 settings of ``kafka.consumer`` / ``kafka.producer``, and counts aborted transactions.
 
@@ -30,10 +30,9 @@ What differs:
 - One Faust app is one consumer group: ``SCRUBBER_FAUST_APP_ID`` (default ``scrubber-faust``);
   a route's ``group`` is not used. ``/metrics``, ``/healthz`` and ``/readyz`` are served by
   Faust's web server (``SCRUBBER_FAUST_WEB_PORT``, default 6066; ``--metrics-port``).
-- Guarantee: at-least-once unless the config asks for exactly-once (on the routes or in
-  ``defaults``); all routes must ask for the same one (Faust sets it per app). Exactly-once
-  works with aiokafka on Kafka 3.9.1 and passes the kill -9 test; re-check it before a broker
-  upgrade to 4.x (aiokafka sends InitProducerId v0). At-least-once commits after every batch:
+- Guarantee: at-least-once; ``exactly_once`` is refused (see :mod:`scrubber.faust.app` for the
+  evidence: aiokafka transactions work on Kafka 3.9.1, but one kill -9 run let a batch through
+  twice); all routes must ask for the same guarantee. At-least-once commits after every batch:
   a crash replays at most the batch in flight. Faust does not commit on partition revocation,
   so an at-least-once rebalance can also replay what was processed since the last commit.
 - ``input_pattern`` routes: Faust's aiokafka driver cannot subscribe by regex, so the pattern is

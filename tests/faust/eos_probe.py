@@ -37,7 +37,8 @@ def main() -> int:
     values = [json.dumps({"id": i, "text": f"write to user{i}@example.com or call 555-{i % 10000:04d}"}).encode()
               for i in range(args.messages)]
     h.produce(tin, values, keys=[str(i).encode() for i in range(args.messages)])
-    w = h.Worker(cfg, work, app_id=h.unique("eosapp").replace(".", "-"))
+    w = h.Worker(cfg, work, app_id=h.unique("eosapp").replace(".", "-"),
+                 extra_env={"SCRUBBER_FAUST_EXPERIMENTAL_EXACTLY_ONCE": "1"} if args.guarantee == "exactly_once" else None)
     t0 = time.monotonic()
     for k in range(args.kills):
         w.start()

@@ -25,13 +25,19 @@ def test_unset_guarantee_is_at_least_once_for_faust():
     assert check_guarantee(cfg()) == "at_least_once"
 
 
-def test_explicit_exactly_once_in_defaults_is_honoured():
-    assert check_guarantee(cfg("defaults: {guarantee: exactly_once}")) == "exactly_once"
+def test_exactly_once_is_refused_with_the_reason_and_the_alternative():
+    with pytest.raises(FaustConfigError, match=r"refused by the Faust runner.*scrubber run"):
+        check_guarantee(cfg("defaults: {guarantee: exactly_once}"), env={})
+
+
+def test_exactly_once_can_be_evaluated_behind_an_explicit_opt_in():
+    opt_in = {"SCRUBBER_FAUST_EXPERIMENTAL_EXACTLY_ONCE": "1"}
+    assert check_guarantee(cfg("defaults: {guarantee: exactly_once}"), env=opt_in) == "exactly_once"
 
 
 def test_mixed_guarantees_are_refused_with_the_routes_named():
     with pytest.raises(FaustConfigError, match=r"a=exactly_once, b=at_least_once"):
-        check_guarantee(cfg("defaults: {guarantee: exactly_once}", gb=", guarantee: at_least_once"))
+        check_guarantee(cfg("defaults: {guarantee: exactly_once}", gb=", guarantee: at_least_once"), env={})
 
 
 def test_settings_from_env():

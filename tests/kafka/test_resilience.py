@@ -82,7 +82,7 @@ def test_survives_broker_stop_and_start(scenario: Scenario, tmp_path: Path, proc
     no crash loop) and finishes with exact counts once the broker is back."""
     scenario.bootstrap = private_broker.bootstrap
     n, parts = 20_000, 3
-    cfg, keys = _text_scenario(scenario, parts, n, batch=100)
+    cfg, keys = _text_scenario(scenario, parts, n, batch=20)   # ~1,000 transactions: the outage lands mid-stream
     port = free_port()
     p = start_worker(cfg, "--metrics-port", str(port), "--max-messages", str(n), log_path=tmp_path / "w.log")
     procs.append(p)
