@@ -205,12 +205,14 @@ class Gate:
             initial, first = first, False
             w = m.group()
             c = w[0]
-            if not c.isalpha() or "@" in w or "/" in w or any(ch.isdigit() for ch in w):
+            alpha = w.isalpha()   # the common case: letters only, so no digit, '@', '/' or apostrophe
+            if not alpha and (not c.isalpha() or "@" in w or "/" in w or any(ch.isdigit() for ch in w)):
                 prev_cap = None
                 continue
             if c.isupper():
-                low = w.lower()
-                base = low.split("'")[0].split("’")[0]
+                base = w.lower()
+                if not alpha:
+                    base = base.split("'")[0].split("’")[0]
                 if base in _STOP_CAPS or base in _ACRONYMS:
                     prev_cap = None
                     continue
