@@ -43,6 +43,8 @@ SCORES = {"PERSON": 0.85, "LOCATION": 0.8, "ORGANIZATION": 0.7, "NRP": 0.6, "STR
 
 _MAX_SEGMENT = 1000          # longer sentences are cut at a space so one model call stays short
 _FIRST_CHUNK = 16            # the first model call is small: the earliest deadlines are the nearest
+_FIRST_CHARS = 16 * 120      # ... but short sentences (queries, chat lines) may fill it up to this many
+_FIRST_CHUNK_MAX = 64        # characters, up to this many sentences: one call instead of two per slice
 
 # Sentence boundaries: a line break, or [.!?]+ (with closing quotes/brackets) and whitespace.
 _BOUNDARY = regex.compile(r"\s*\n\s*|(?<=[.!?][\"')\]]*)\s+")
@@ -318,6 +320,9 @@ class NerDetector(Detector):
         failed = [False] * n
         done = 0
         chunk = min(_FIRST_CHUNK, self.batch_size)
+        cap = min(_FIRST_CHUNK_MAX, self.batch_size)
+        while chunk < cap and chunk < len(order) and sum(map(len, order[:chunk * 2])) <= _FIRST_CHARS:
+            chunk = min(chunk * 2, cap)
         nlp = self.nlp if order else None
         while done < len(order):
             # Texts whose deadline already passed will fail anyway: skip sentences only they need.
