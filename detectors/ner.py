@@ -202,6 +202,8 @@ class Gate:
     def __call__(self, sentence: str) -> bool:
         prev_cap = None
         common, lower_names = self.common, self.lower_names
+        if not lower_names and sentence.islower():
+            return False    # no upper-case character: no token below can open the gate
         first = True
         for m in _GATE_TOKEN.finditer(sentence):
             initial, first = first, False
