@@ -76,6 +76,7 @@ _SEP_NL = regex.compile(r"(?:[\x20\t]*,?[\x20\t]*\r?\n[>?\x20\t]{0,6}){1,3},?[\x
 _SEP_COMMA = regex.compile(r"[\x20\t]{0,2},[\x20\t]{0,3}")
 _SEP_SPACE = regex.compile(r"[\x20\t]{1,3}")
 # Where a street line may start: a number, or a unit followed by a number, not inside a token.
+_ANY_DIGIT = regex.compile(r"\d").search   # every block has a number: most texts end here
 _START = regex.compile(r"(?<![\w$#.,:/@+\-])(?:\d{1,5}[A-Za-z]?\x20|(?i:apt|apartment|suite|ste|unit|flat)\.?\x20{0,2}#?\d)")
 
 _LINK = frozenset("de del della delle dei di da do dos das du des la le les los las el al der den dem van "
@@ -459,7 +460,7 @@ def address_blocks(text: str) -> tuple[Finding, ...]:
         return hit
     out: list[Finding] = []
     pos = 0
-    if any(c.isdigit() for c in text):
+    if _ANY_DIGIT(text):
         while True:
             m = _START.search(text, pos)
             if m is None:
