@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from detectors.registry import build_stack
@@ -124,11 +124,21 @@ def consume_all(topic: str, expect: int | None = None, idle_s: float = 3.0, time
     return out
 
 
-def committed_total(group: str, topic: str, partitions: int, bootstrap: str = BOOTSTRAP) -> int:
+def committed_total(group: str, topic: str, partitions: int, bootstrap: str = BOOTSTRAP,
+                    attempts: int = 6) -> int:
+    """Sum of the group's committed offsets. Retried: right after a kill -9 the coordinator can be
+    busy with the dead member and let a single request time out."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     try:
-        offs = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
-        return sum(max(tp.offset, 0) for tp in offs)
+        for attempt in range(attempts):
+            try:
+                offs = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
+                return sum(max(tp.offset, 0) for tp in offs)
+            except KafkaException:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(1)
+        raise AssertionError("unreachable")
     finally:
         c.close()
 
