@@ -71,6 +71,10 @@ _FIRST_MIN_PCT = 0.002       # census first names rarer than this are mostly noi
 _LAST_MAX_RANK = 40_000
 # rule 3b: a lone lower-case given name whose name-likeness margin is below this (0.45)
 _LOWER_MARGIN = 5.2
+# rule 1 in Title case: a given name at least this popular (census %) before a surname at least
+# this frequent (census rank) is a name even when both are also words ("Crystal Cameron")
+_POPULAR_FIRST_PCT = 0.05
+_POPULAR_LAST_RANK = 10_000
 _RARE_ZIPF = 2.5             # an unknown token this rare may be a surname ("kaite", "vasilyeva")
 
 # Words the frequency measure lets through but which are mostly not names in queries and chat.
@@ -430,6 +434,13 @@ class NameDetector(Detector):
             z = gaz.zipf[low] = _zipf(low)
         return z - math.log10(max(gaz.first.get(low, 1e-4), 1e-4))
 
+    def _popular_pair(self, first: str, last: str) -> bool:
+        """Title-case "Crystal Cameron", "Frank Chen": a popular given name before a frequent
+        surname that is not a very common English word ("Grant Park", "Rose Hill" stay open)."""
+        gaz = self.gaz
+        return gaz.first.get(first, 0.0) >= _POPULAR_FIRST_PCT and gaz.last.get(last, _LAST_MAX_RANK + 1) \
+            <= _POPULAR_LAST_RANK and last not in gaz.very_common
+
     def _rare(self, low: str) -> bool:
         gaz = self.gaz
         z = gaz.zipf.get(low)
@@ -506,8 +517,12 @@ class NameDetector(Detector):
                     if is_last or (lj not in first and self._rare(lj)):
                         first_strong = lw in first_like
                         last_strong = lj in last_like or (not is_last)
+                        # a middle initial or name ("mark t. obrien"), or a first name that is no
+                        # English word ("morgan"), is support enough for a name-like surname
+                        support = context or st == "title" or j > i + 1 or lw not in gaz.common_words
                         ok = (first_strong and (last_strong or lj in first or context)) or (
-                            last_strong and (first_strong or context or st == "title"))
+                            last_strong and (first_strong or support)) or (
+                            st == "title" and self._popular_pair(lw, lj))
                     if ok:
                         # absorb a hyphenated or second surname: "karen smith jones"
                         if j + 1 < n and adjacent(j, j + 1) and style(j + 1) == st and lows[j + 1] in last_like \

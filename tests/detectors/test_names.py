@@ -134,3 +134,18 @@ def test_lone_lower_case_given_name_low_score():
     assert ("jessica", 0.45) in found or ("jessica", 0.75) in found
     text = "will it rain today"
     assert not [f for f in det.detect(text, time.monotonic() + 5) if f.entity == "PERSON"]
+
+
+def test_first_last_with_weak_first_name():
+    # a middle initial, or a given name that is no English word, supports a name-like surname
+    assert persons("mark t. obrien 9015819419") == ["mark t. obrien"]
+    assert persons("morgan mcbride 212-406-7747") == ["morgan mcbride"]
+    # Title case: a popular given name before a frequent surname, both also words
+    assert persons("Can you forward this to Crystal Cameron please?") == ["Crystal Cameron"]
+    assert persons("Please ask Frank Chen about it.") == ["Frank Chen"]
+
+
+def test_popular_pairs_that_are_places_or_words():
+    for text in ("Grant Park concert tonight", "Rose Hill cemetery", "Jack Black movies"):
+        assert persons(text) in ([], ["Jack Black"]), text
+    assert persons("mark as read and bill pay") == []
