@@ -26,6 +26,9 @@ class Detector(ABC):
 
     id: str = "detector"
     cost: int = 10
+    #: True: ``detect_batch`` also takes ``prior``, per text what the cheaper detectors before it
+    #: found, so that an expensive detector can skip work they already did (NER's gate)
+    sees_prior: bool = False
 
     @property
     def entities(self) -> frozenset[str]:

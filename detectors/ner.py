@@ -6,7 +6,9 @@ Speed comes from not running the model on most text (``NerSettings.mode``):
   ``.!?`` followed by space, not after a title or an initial); a sentence goes to the model only if
   it may hold a name, place or organization: a Title-case or ALL-CAPS token that is not a common
   sentence-initial word, a weekday, a month, 'I' or an interjection, or a lower-case token that is a
-  first name or a well-known place in the gazetteers of ``detectors.names``. Results are kept per
+  first name or a well-known place in the gazetteers of ``detectors.names``. Words inside what the
+  pattern detectors before NER already found (address blocks, e-mails, dates) do not count: the
+  stack hands NER those findings (``sees_prior``). Results are kept per
   sentence in an LRU cache (query logs and chats repeat a lot). The model sees each sentence on its
   own, so an entity never spans two sentences.
 * ``all``: every sentence of every text goes through the model (the cache still applies).
@@ -236,6 +238,7 @@ class Gate:
 class NerDetector(Detector):
     id = "ner"
     cost = 100
+    sees_prior = True
 
     def __init__(self, settings: NerSettings | None = None, *, normalize_digits: bool = True,
                  defer_to_gazetteer: bool = True) -> None:
@@ -283,12 +286,18 @@ class NerDetector(Detector):
 
     # -- batch -----------------------------------------------------------------------------
 
-    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float]) -> list[list[Finding] | BaseException]:
+    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float],
+                     prior: Sequence[Sequence[Finding]] | None = None) -> list[list[Finding] | BaseException]:
+        """``prior``: per text, what earlier detectors of the stack found. In ``gated`` mode the
+        gate ignores the characters of pattern findings (an address block, an e-mail, a date): a
+        sentence whose only capitalized words lie inside them ("ship it to 49122 Madden Burg
+        Suite 221") holds nothing the model would add, and skipping it saves the model call."""
         n = len(texts)
         if self.mode == "off" or n == 0:
             return [[] for _ in texts]
         gated = self.mode == "gated"
         gate = self.gate if gated else None
+        gate_texts = _masked(texts, prior) if gated and prior is not None else texts
         found: list[list[Finding]] = [[] for _ in range(n)]
         pending: dict[str, list[tuple[int, int]]] = {}   # model input -> [(text index, offset)]
         order: list[str] = []
@@ -298,7 +307,7 @@ class NerDetector(Detector):
             for s, e in split_sentences(text):
                 sent = text[s:e]
                 stats["sentences"] += 1
-                if gate is not None and not gate(sent):
+                if gate is not None and not gate(gate_texts[i][s:e]):
                     stats["gated_out"] += 1
                     continue
                 key = _DIGITS.sub("5", sent) if self.normalize_digits else sent
@@ -374,6 +383,21 @@ class NerDetector(Detector):
 
 
 _DIGITS = regex.compile(r"\d")
+
+
+def _masked(texts: Sequence[str], prior: Sequence[Sequence[Finding]]) -> list[str]:
+    """The texts with the characters of pattern-tier findings replaced by 'x' (same length, so
+    sentence offsets still hold): the gate then sees no capitalized word inside them. Model
+    findings (the names gazetteer) are not masked: NER is their second opinion."""
+    out = list(texts)
+    for i, found in enumerate(prior):
+        spans = [(f.start, f.end) for f in found if f.tier > TIER_MODEL]
+        if spans:
+            chars = list(out[i])
+            for s, e in spans:
+                chars[s:e] = "x" * (e - s)
+            out[i] = "".join(chars)
+    return out
 
 
 def _to_findings(spans: tuple, offset: int) -> list[Finding]:

@@ -88,7 +88,11 @@ class DetectorStack:
             # worth, and earlier detectors' work is never charged to a later one.
             start = time.monotonic()
             deadlines = [start + budget * (k + 1) for k in range(len(live))]
-            results = det.detect_batch([texts[i] for i in live], deadlines)
+            batch = [texts[i] for i in live]
+            if det.sees_prior:
+                results = det.detect_batch(batch, deadlines, prior=[raw[i] for i in live])
+            else:
+                results = det.detect_batch(batch, deadlines)
             for i, res in zip(live, results):
                 if isinstance(res, BaseException):
                     failures[i] = _failure_reason(det.id, res)

@@ -78,6 +78,23 @@ def test_gated_skips_and_cache_hits():
     assert again[0] == out[1] and det.stats["cache_hits"] >= 1
 
 
+def test_gate_ignores_what_pattern_detectors_found():
+    from detectors.finding import TIER_MODEL, TIER_PATTERN, Finding
+
+    det = NerDetector(NerSettings(mode="gated"))
+    text = "Please ship the replacement to 49122 Madden Burg Suite 221."
+    block = Finding(31, 58, "STREET_ADDRESS", 0.8, "names.address", TIER_PATTERN)
+    assert det.detect_batch([text], [FAR], prior=[[block]]) == [[]]
+    assert det.stats["gated_out"] == 1 and det.stats["model_calls"] == 0
+    # a capitalized word outside the pattern finding still opens the gate
+    text2 = "Ask Kovalev to ship it to 49122 Madden Burg Suite 221."
+    block2 = Finding(26, 53, "STREET_ADDRESS", 0.8, "names.address", TIER_PATTERN)
+    assert "Kovalev" in {s for s, _ in surfaces(text2, det.detect_batch([text2], [FAR], prior=[[block2]])[0])}
+    # a gazetteer guess is not masked: the model is its second opinion
+    guess = Finding(4, 11, "PERSON", 0.3, "names", TIER_MODEL)
+    assert det.detect_batch([text2], [FAR], prior=[[guess]])[0]
+
+
 def test_digit_normalization_keeps_offsets():
     det = NerDetector(NerSettings(mode="all"))
     text = "Order 12345 for Angela Merkel in Berlin"
