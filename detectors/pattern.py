@@ -126,6 +126,7 @@ class CompiledRule:
     negative_words: frozenset[str] = frozenset()
     detector_id: str = ""
     digit_led: bool = False
+    uses_words: bool = False  # has context words, so ``findings`` wants ``present``
 
     @classmethod
     def build(cls, rule: Rule, pack: str) -> "CompiledRule":
@@ -146,7 +147,8 @@ class CompiledRule:
                    context_words=frozenset(w.lower() for w in rule.context),
                    negative_words=frozenset(w.lower() for w in rule.negative_context),
                    detector_id=f"{pack}.{rule.id}",
-                   digit_led=_digit_led(rule.pattern))
+                   digit_led=_digit_led(rule.pattern),
+                   uses_words=bool(rule.context or rule.negative_context))
 
     def applies(self, lower: str, ndigits: int) -> bool:
         if ndigits < self.rule.min_digits:
@@ -154,18 +156,21 @@ class CompiledRule:
         return not self.keywords or any(k in lower for k in self.keywords)
 
     def findings(self, text: str, lower: str, deadline: float,
-                 present: set[str] | frozenset[str] | None = None, first_digit: int = 0) -> list[Finding]:
+                 present: set[str] | frozenset[str] | None = None, first_digit: int = 0,
+                 first: regex.Match | None = None) -> list[Finding]:
         """Findings of this rule in ``text``. ``present``, when given, holds every keyword and
         context word of the detector that occurs in the text (as a substring): context windows
         are searched only for words that occur somewhere at all. ``first_digit``, when given, is
-        the index of the text's first digit: rules whose matches start with a digit begin there."""
+        the index of the text's first digit: rules whose matches start with a digit begin there.
+        ``first``, when given, is this (trusted) rule's first match, already searched for by the
+        caller's prefilter: it is not searched for twice."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise BudgetExceeded
         if self.trusted and len(text) <= TRUSTED_MAX_CHARS:
             # ``search`` first: most calls find nothing, and a failed search costs less than
             # building an iterator and a list.
-            m = self.rx.search(text, first_digit if self.digit_led else 0)
+            m = first if first is not None else self.rx.search(text, first_digit if self.digit_led else 0)
             if m is None:
                 return []
             matches = [m, *self.rx.finditer(text, m.end() if m.end() > m.start() else m.end() + 1)] \
@@ -233,23 +238,49 @@ def _near(lower: str, words, lo: int, start: int, end: int, hi: int) -> bool:
     return False
 
 
-class _KeywordIndex:
-    """Which rule keywords occur in a text, in a few microseconds, with ``in`` semantics.
+def utf8(text: str) -> bytes:
+    """``text`` in UTF-8, lone surrogates included. Its ASCII bytes are exactly the text's ASCII
+    characters (multi-byte sequences hold no byte below 0x80), so substring tests, ASCII digit
+    counts and splits on ASCII whitespace give the same answers on it as on ``text``, and the
+    bytes methods are several times faster than the ``str`` ones."""
+    return text.encode("utf-8", "surrogatepass")
 
-    Testing every keyword of every rule with ``kw in text`` costs ~50 ns per keyword, and one
-    regex alternation of them is slower still (neither ``re`` nor ``regex`` builds a trie).
-    Instead: a keyword without whitespace occurs in a text iff it occurs inside one of the text's
-    whitespace-separated tokens, and tokens repeat across messages, so each distinct token (with
-    its digits folded to '0') is mapped once to the keywords it contains (a bounded memo).
+
+_DIGIT_BYTES = b"0123456789"
+_FOLD_BYTES = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _bits(mask: int) -> list[int]:
+    """Indices of the set bits of ``mask``, lowest first."""
+    return [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+class _KeywordIndex:
+    """Which rules have a keyword in a text, and which words occur in it, with ``in`` semantics,
+    in a few microseconds.
+
+    Testing every keyword with ``kw in text`` costs ~50 ns per keyword, and one regex alternation
+    of them is slower still (neither ``re`` nor ``regex`` builds a trie; a hand-built trie regex
+    was measured slower too). Instead: a keyword without whitespace occurs in a text iff it
+    occurs inside one of the text's whitespace-separated tokens, and tokens repeat across
+    messages, so each distinct token (in UTF-8, its digits folded to '0' so that numbers do not
+    grow the memo) is examined once and mapped to a bitmask of the rules it holds a keyword of
+    (bit i: rule i). A text's mask is the OR over its tokens: one dict lookup per token.
     Keywords with digits are tested with ``in`` directly (there are few); keywords with spaces
-    ('date of birth') are tested with ``in`` only when their longest word is present.
+    ('date of birth') only when their longest word occurs, which a token signals with a bit
+    above the rules' bits. The words that occur (keywords and context words, for context
+    scoring) are wanted only once a rule has matched, so they come from a second memo, then.
     """
 
     _MEMO_MAX = 200_000
-    _FOLD = str.maketrans("123456789", "000000000")
 
-    def __init__(self, keywords: Iterable[str]) -> None:
-        kws = set(keywords)
+    def __init__(self, rule_keywords: Sequence[Iterable[str]], context_words: Iterable[str]) -> None:
+        rule_bits: dict[str, int] = {}
+        for i, kws in enumerate(rule_keywords):
+            for k in kws:
+                rule_bits[k] = rule_bits.get(k, 0) | 1 << i
+        self.rule_all = (1 << len(rule_keywords)) - 1
+        kws = set(rule_bits) | set(context_words)
         self.digit_kws = tuple(sorted(k for k in kws if any(c.isdigit() for c in k)))
         spaced = {k for k in kws - set(self.digit_kws) if k.split() != [k]}
         self.simple = tuple(sorted(kws - set(self.digit_kws) - spaced))
@@ -258,59 +289,85 @@ class _KeywordIndex:
             by_gate.setdefault(max(k.split(), key=len), []).append(k)
         self.by_gate = {g: tuple(ks) for g, ks in by_gate.items()}
         self.gate_keys = frozenset(by_gate)
-        self.memo_words = tuple(sorted(set(self.simple) | set(by_gate)))
-        self._singles = tuple(k for k in self.memo_words if len(k) == 1)
-        by_bigram_l: dict[str, list[str]] = {}
-        for k in self.memo_words:
+        self._digit_rules = tuple((k, rule_bits[k]) for k in self.digit_kws if k in rule_bits)
+        # Gates of spaced rule keywords get a bit each, above the rules' bits.
+        token_bits = {k: rule_bits.get(k, 0) for k in (*self.simple, *self.by_gate)}
+        self._gates: list[tuple[int, tuple[tuple[str, int], ...]]] = []
+        for g, ks in self.by_gate.items():
+            group = tuple((k, rule_bits[k]) for k in ks if k in rule_bits)
+            if group:
+                bit = 1 << (len(rule_keywords) + len(self._gates))
+                self._gates.append((bit, group))
+                token_bits[g] |= bit
+        self._token_bits = token_bits
+        memo_words = sorted(token_bits)
+        self._singles = tuple(k for k in memo_words if len(k) == 1)
+        by_bigram: dict[str, list[str]] = {}
+        for k in memo_words:
             if len(k) > 1:
-                by_bigram_l.setdefault(k[:2], []).append(k)
-        self._by_bigram = {b: tuple(ks) for b, ks in by_bigram_l.items()}
-        self._memo: dict[str, frozenset[str]] = {}
-        self._known: set[str] = set()                  # every token seen (bounded)
-        self._hits: dict[str, frozenset[str]] = {}     # seen tokens that contain a keyword
-        self._hit_set: set[str] = set()                # the same tokens, as a set
+                by_bigram.setdefault(k[:2], []).append(k)
+        self._by_bigram = {b: tuple(ks) for b, ks in by_bigram.items()}
+        self._masks: dict[bytes, int] = {}
+        self._words: dict[bytes, frozenset[str]] = {}
 
-    def _contained(self, token: str) -> frozenset[str]:
-        found = self._memo.get(token)
-        if found is None:
-            # Keywords starting at each position of the token, via their first two characters:
-            # linear in the token, whatever the number of keywords.
-            hits = [k for k in self._singles if k in token]
-            by_bigram = self._by_bigram
-            for i in range(len(token) - 1):
-                for k in by_bigram.get(token[i:i + 2], ()):
-                    if token.startswith(k, i):
-                        hits.append(k)
-            found = frozenset(hits)
-            if len(self._memo) >= self._MEMO_MAX:
-                self._memo.clear()
-            self._memo[token] = found
-        return found
+    @staticmethod
+    def tokens(lower: str) -> list[bytes]:
+        """The memo keys of a lower-cased text: its tokens, in UTF-8 with digits folded."""
+        return utf8(lower).translate(_FOLD_BYTES).split()
 
-    def _learn(self, tokens: set[str]) -> None:
-        """Remember tokens not seen before; those that contain a keyword go to ``_hits``."""
-        if len(self._known) + len(tokens) > self._MEMO_MAX:
-            self._known.clear()
-            self._hits.clear()
-            self._hit_set.clear()
+    def _contained(self, token: str) -> list[str]:
+        """Memo words inside ``token``, found via their first two characters: linear in the
+        token, whatever the number of keywords."""
+        hits = [k for k in self._singles if k in token]
+        by_bigram = self._by_bigram
+        for i in range(len(token) - 1):
+            for k in by_bigram.get(token[i:i + 2], ()):
+                if token.startswith(k, i):
+                    hits.append(k)
+        return hits
+
+    def _learn(self, token: bytes) -> int:
+        if len(self._masks) >= self._MEMO_MAX:
+            self._masks.clear()
+            self._words.clear()
+        found = self._contained(token.decode("utf-8", "surrogatepass"))
+        mask = 0
+        for k in found:
+            mask |= self._token_bits[k]
+        self._masks[token] = mask
+        self._words[token] = frozenset(found)
+        return mask
+
+    def rules(self, tokens: Iterable[bytes], lower: str) -> int:
+        """Bitmask of the rules with a keyword in the text (``tokens`` are its ``tokens``)."""
+        get = self._masks.get
+        mask = 0
         for token in tokens:
-            # Tokens with digits are looked up with their digits folded, so that the memo of
-            # keyword sets does not grow with every number seen.
-            found = self._contained(token.translate(self._FOLD) if _HAS_DIGIT.search(token) else token)
-            if found:
-                self._hits[token] = found
-                self._hit_set.add(token)
-        self._known |= tokens
+            bits = get(token)
+            mask |= self._learn(token) if bits is None else bits
+        if mask > self.rule_all:  # a gate word occurs: test its spaced keywords
+            for bit, group in self._gates:
+                if mask & bit:
+                    for k, bits in group:
+                        if k in lower:
+                            mask |= bits
+            mask &= self.rule_all
+        for k, bits in self._digit_rules:
+            if k in lower:
+                mask |= bits
+        return mask
 
-    def present(self, lower: str) -> set[str]:
-        tokens = set(lower.split())
-        unknown = tokens - self._known
-        if unknown:
-            self._learn(unknown)
-        hits = self._hits
+    def present(self, lower: str, tokens: Iterable[bytes] | None = None) -> set[str]:
+        """Every keyword and context word that occurs in ``lower`` (as a substring)."""
+        words = self._words
         out: set[str] = set()
-        for token in tokens & self._hit_set:
-            out |= hits[token]
+        for token in self.tokens(lower) if tokens is None else tokens:
+            found = words.get(token)
+            if found is None:
+                self._learn(token)
+                found = words[token]
+            if found:
+                out |= found
         for k in self.digit_kws:
             if k in lower:
                 out.add(k)
@@ -322,14 +379,25 @@ class _KeywordIndex:
         return out
 
 
+@dataclass(slots=True)
+class _Features:
+    """What the prefilters and the rules need of one text, computed once per text."""
+
+    lower: str
+    first_digit: int
+    chosen: list[int]
+    tokens: list[bytes]
+    words: set[str] | None = None  # filled on first need (a rule with context words matched)
+
+
 class PatternDetector(Detector):
     """All rules of the given packs, as one detector.
 
-    Per text, the features every prefilter needs (lower-cased text, digit count, which keywords
-    occur) are computed once; rules are indexed by keyword, so a rule whose keywords are absent
-    costs nothing at all, and the rules without keywords are kept sorted by ``min_digits``, so
-    the loop over them stops at the first that needs more digits than the text has. Rules run
-    in pack order, so findings come out in the same order as a plain loop over the rules.
+    Per text, the features every prefilter needs (lower-cased text, digit count, which rules
+    have a keyword in it) are computed once, and the rules to run are the set bits of one
+    integer: (rules with a keyword present | rules without keywords) & rules whose
+    ``min_digits`` the text reaches. A rule whose prefilters fail costs nothing at all. Rules
+    run in pack order, so findings come out in the same order as a plain loop over the rules.
     """
 
     id = "patterns"
@@ -337,23 +405,14 @@ class PatternDetector(Detector):
 
     def __init__(self, packs: Iterable[Pack]) -> None:
         self.rules = [CompiledRule.build(rule, pack.pack) for pack in packs for rule in pack.rules]
-        self._index = _KeywordIndex(k for r in self.rules
-                                    for k in (*r.keywords, *r.context_words, *r.negative_words))
-        by_keyword: dict[str, list[int]] = {}
-        free: list[tuple[int, int]] = []
-        for i, r in enumerate(self.rules):
-            if r.keywords:
-                for k in r.keywords:
-                    by_keyword.setdefault(k, []).append(i)
-            else:
-                free.append((r.rule.min_digits, i))
-        self._by_keyword = {k: tuple(v) for k, v in by_keyword.items()}
-        free.sort()
-        self._free_min = [m for m, _ in free]
-        self._free = [i for _, i in free]
-        self._min_digits = [r.rule.min_digits for r in self.rules]
-        self._levels = sorted({m for m in self._min_digits})
-        self._chosen_memo: dict[tuple[frozenset[str], int], list[int]] = {}
+        self._index = _KeywordIndex([r.keywords for r in self.rules],
+                                    (k for r in self.rules for k in (*r.context_words, *r.negative_words)))
+        self._free_bits = sum(1 << i for i, r in enumerate(self.rules) if not r.keywords)
+        self._levels = sorted({r.rule.min_digits for r in self.rules})
+        # _level_masks[n]: the rules whose min_digits is among the n lowest levels.
+        self._level_masks = [sum(1 << i for i, r in enumerate(self.rules) if r.rule.min_digits in self._levels[:n])
+                             for n in range(len(self._levels) + 1)]
+        self._chosen_memo: dict[int, list[int]] = {}
 
     @classmethod
     def from_paths(cls, paths: Iterable[str]) -> "PatternDetector":
@@ -367,52 +426,47 @@ class PatternDetector(Detector):
     def entities(self) -> frozenset[str]:
         return frozenset(r.rule.entity for r in self.rules)
 
-    def _candidates(self, lower: str, ndigits: int) -> tuple[list[int], set[str]]:
-        """Indices of the rules whose prefilters pass, in rule order, and the words present.
-
-        The answer depends only on the keywords present and on which ``min_digits`` thresholds
-        the digit count reaches, and both repeat across texts, so it is memoised on them."""
-        present = self._index.present(lower)
-        level = bisect_right(self._levels, ndigits)
-        key = (frozenset(present), level)
+    def _features(self, text: str) -> _Features:
+        lower = lower_same_length(text)
+        raw = utf8(lower)
+        ndigits = len(raw) - len(raw.translate(None, _DIGIT_BYTES))
+        first_digit = _HAS_DIGIT.search(text).start() if ndigits else 0
+        tokens = raw.translate(_FOLD_BYTES).split()
+        mask = self._index.rules(tokens, lower)
+        key = (mask | self._free_bits) & self._level_masks[bisect_right(self._levels, ndigits)]
         chosen = self._chosen_memo.get(key)
         if chosen is None:
-            chosen = self._free[:bisect_right(self._free_min, ndigits)]
-            if present:
-                by_keyword, mins = self._by_keyword, self._min_digits
-                extra = {i for k in present for i in by_keyword.get(k, ()) if mins[i] <= ndigits}
-                if extra:
-                    chosen = sorted([*chosen, *extra])
             if len(self._chosen_memo) >= 50_000:
                 self._chosen_memo.clear()
-            self._chosen_memo[key] = chosen
-        return chosen, present
+            chosen = self._chosen_memo[key] = _bits(key)
+        return _Features(lower, first_digit, chosen, tokens)
 
-    def _features(self, text: str) -> tuple[str, int, int, list[int], set[str]]:
-        lower = lower_same_length(text)
-        digit = _HAS_DIGIT.search(text)
-        if digit is None:
-            ndigits = first_digit = 0
-        else:
-            ndigits = len(text) - len(text.translate(_DIGIT_DELETE))
-            first_digit = digit.start()
-        chosen, present = self._candidates(lower, ndigits)
-        return lower, ndigits, first_digit, chosen, present
+    def _words(self, f: _Features) -> set[str]:
+        if f.words is None:
+            f.words = self._index.present(f.lower, f.tokens)
+        return f.words
+
+    def _run(self, rule: CompiledRule, text: str, f: _Features, deadline: float,
+             first: regex.Match | None = None) -> list[Finding]:
+        return rule.findings(text, f.lower, deadline, self._words(f) if rule.uses_words else None,
+                             f.first_digit, first)
 
     def detect(self, text: str, deadline: float) -> list[Finding]:
-        lower, _, first_digit, chosen, present = self._features(text)
+        f = self._features(text)
         out: list[Finding] = []
         rules = self.rules
         fast = len(text) <= TRUSTED_MAX_CHARS
-        for i in chosen:
+        for i in f.chosen:
             rule = rules[i]
+            first = None
             if fast and rule.trusted:
                 # Inlined fast path of ``CompiledRule.findings``: a failed search is the common case.
                 if time.monotonic() > deadline:
                     raise BudgetExceeded
-                if rule.rx.search(text, first_digit if rule.digit_led else 0) is None:
+                first = rule.rx.search(text, f.first_digit if rule.digit_led else 0)
+                if first is None:
                     continue
-            found = rule.findings(text, lower, deadline, present, first_digit)
+            found = self._run(rule, text, f, deadline, first)
             if found:
                 out.extend(found)
         return out
@@ -429,7 +483,7 @@ class PatternDetector(Detector):
         n = len(texts)
         errors: list[BaseException | None] = [None] * n
         chunks: list[list[tuple[int, list[Finding]]]] = [[] for _ in range(n)]
-        feats: list[tuple | None] = [None] * n
+        feats: list[_Features | None] = [None] * n
         by_rule: dict[int, list[int]] = {}
         later: list[list[int]] = [[] for _ in range(n)]
         rules = self.rules
@@ -440,40 +494,19 @@ class PatternDetector(Detector):
                 errors[j] = exc
                 continue
             short = len(text) <= TRUSTED_MAX_CHARS
-            for i in f[3]:
+            for i in f.chosen:
                 if short and rules[i].trusted:
                     by_rule.setdefault(i, []).append(j)
                 else:
                     later[j].append(i)
         for i in sorted(by_rule):
-            rule = rules[i]
-            search = rule.rx.search
-            digit_led = rule.digit_led
-            now = time.monotonic()  # trusted rules on short texts take microseconds per text
-            for j in by_rule[i]:
-                if errors[j] is not None:
-                    continue
-                text = texts[j]
-                lower, _, first_digit, _, present = feats[j]
-                if now > deadlines[j]:
-                    errors[j] = BudgetExceeded()
-                    continue
-                if search(text, first_digit if digit_led else 0) is None:
-                    continue
-                try:
-                    found = rule.findings(text, lower, deadlines[j], present, first_digit)
-                except Exception as exc:  # noqa: BLE001
-                    errors[j] = exc
-                    continue
-                if found:
-                    chunks[j].append((i, found))
+            self._run_across(i, by_rule[i], texts, deadlines, feats, errors, chunks)
         out: list[list[Finding] | BaseException] = []
         for j, text in enumerate(texts):
             if errors[j] is None and later[j]:
-                lower, _, first_digit, _, present = feats[j]
                 try:
                     for i in later[j]:
-                        found = rules[i].findings(text, lower, deadlines[j], present, first_digit)
+                        found = self._run(rules[i], text, feats[j], deadlines[j])
                         if found:
                             chunks[j].append((i, found))
                 except Exception as exc:  # noqa: BLE001
@@ -486,3 +519,29 @@ class PatternDetector(Detector):
                 parts.sort(key=lambda c: c[0])
             out.append([f for _, found in parts for f in found])
         return out
+
+    def _run_across(self, i: int, batch: list[int], texts: Sequence[str], deadlines: Sequence[float],
+                    feats: list, errors: list, chunks: list) -> None:
+        """Rule ``i`` over the texts ``batch`` of a ``detect_batch``; results go to ``chunks``."""
+        rule = self.rules[i]
+        search = rule.rx.search
+        digit_led = rule.digit_led
+        now = time.monotonic()  # trusted rules on short texts take microseconds per text
+        for j in batch:
+            if errors[j] is not None:
+                continue
+            if now > deadlines[j]:
+                errors[j] = BudgetExceeded()
+                continue
+            text = texts[j]
+            f = feats[j]
+            first = search(text, f.first_digit if digit_led else 0)
+            if first is None:
+                continue
+            try:
+                found = self._run(rule, text, f, deadlines[j], first)
+            except Exception as exc:  # noqa: BLE001
+                errors[j] = exc
+                continue
+            if found:
+                chunks[j].append((i, found))
