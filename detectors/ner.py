@@ -19,8 +19,9 @@ Only the ``ner`` component (and a tok2vec it listens to, if any) is loaded: in e
 effect on NER was sentence boundaries, which the splitter above provides.
 
 Boundary clean-up on the model's spans: surrounding punctuation and a trailing possessive ('s)
-are trimmed; a leading title (Mr., Dr., ...) is moved out of a PERSON span; adjacent PERSON spans
-separated by a single space or hyphen are merged.
+are trimmed; titles are trimmed from a PERSON span, then an honorific right before it is put back
+(``names.with_honorific``: "Mr. John Hansen" is the name as corpora annotate it, "Lord Byron"
+loses "Lord"); adjacent PERSON spans separated by a single space or hyphen are merged.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from detectors.finding import TIER_MODEL, Finding
 from detectors.names import ORG_SUFFIX as _ORG_SUFFIX
 from detectors.names import ORG_SUFFIX_END as _ORG_SUFFIX_END
 from detectors.names import STOP_CAPS as _STOP_CAPS
+from detectors.names import with_honorific
 from detectors.settings import NerSettings
 
 LABELS = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
@@ -557,7 +559,7 @@ def extract(doc) -> tuple:
                 spans[-1][1] = e
                 continue
             spans.append([s, e, lab])
-    return tuple((s, e, ent) for s, e, ent in _merge_firms(text, spans))
+    return tuple((with_honorific(text, s) if ent == "PERSON" else s, e, ent) for s, e, ent in _merge_firms(text, spans))
 
 
 _LIST_GAP = regex.compile(r"\s*,\s*|\s*,?\s*(?:and|&)\s*")

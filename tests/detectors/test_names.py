@@ -31,8 +31,11 @@ def test_lower_case_queries():
 
 
 def test_titles():
-    assert persons("call dr smith tomorrow") == ["smith"]
-    assert persons("Mrs. Karen Jones said hi") == ["Karen Jones"]
+    # an honorific belongs to the span; other titles do not
+    assert persons("call dr smith tomorrow") == ["dr smith"]
+    assert persons("Mrs. Karen Jones said hi") == ["Mrs. Karen Jones"]
+    assert persons("ask coach smith") == ["smith"]
+    assert persons("I miss Karen so much") == ["Karen"]
 
 
 def test_common_words_are_not_names():
