@@ -75,6 +75,7 @@ _LOWER_MARGIN = 5.2
 # this frequent (census rank) is a name even when both are also words ("Crystal Cameron")
 _POPULAR_FIRST_PCT = 0.05
 _POPULAR_LAST_RANK = 10_000
+_PLACE_SURNAME_FIRST_PCT = 0.03   # rule 1 before a surname that is also a place ("luke washington")
 _RARE_ZIPF = 2.5             # an unknown token this rare may be a surname ("kaite", "vasilyeva")
 
 # Words the frequency measure lets through but which are mostly not names in queries and chat.
@@ -446,6 +447,14 @@ class NameDetector(Detector):
             z = gaz.zipf[low] = _zipf(low)
         return z - math.log10(max(gaz.first.get(low, 1e-4), 1e-4))
 
+    def _surname_place(self, first: str, last: str) -> bool:
+        """'luke washington', 'Kerry Jordan': a place that is also a frequent surname, after a
+        given name that is no place and no common word, is a surname."""
+        gaz = self.gaz
+        return gaz.first.get(first, 0.0) >= _PLACE_SURNAME_FIRST_PCT and first not in AMBIGUOUS \
+            and not gaz.is_place_token(first) and first not in gaz.all_places \
+            and gaz.last.get(last, _LAST_MAX_RANK + 1) <= _POPULAR_LAST_RANK
+
     def _popular_pair(self, first: str, last: str) -> bool:
         """Title-case "Crystal Cameron", "Frank Chen": a popular given name before a frequent
         surname that is not a very common English word ("Grant Park", "Rose Hill" stay open)."""
@@ -521,12 +530,14 @@ class NameDetector(Detector):
                         len(lows[j]) == 1 or lows[j] in first_like) and adjacent(j, j + 1) and style(j + 1) == st \
                         and (lows[j + 1] in last_like or lows[j + 1] in last and lows[j + 1] not in _FUNCTION_WORDS):
                     j += 1          # middle name or initial
+                place_surname = j < n and (lows[j] in gaz.all_places or gaz.is_place_token(lows[j])) \
+                    and self._surname_place(lw, lows[j]) and not (i and lows[i - 1] in _LOCATIVE)
                 if j < n and adjacent(j - 1, j) and style(j) == st and lows[j] not in _FUNCTION_WORDS \
-                        and not gaz.is_place_token(lows[j]):
+                        and (not gaz.is_place_token(lows[j]) or place_surname):
                     lj = lows[j]
                     is_last = lj in last
-                    ok = False
-                    if is_last or (lj not in first and self._rare(lj)):
+                    ok = place_surname
+                    if not ok and (is_last or (lj not in first and self._rare(lj))):
                         first_strong = lw in first_like
                         last_strong = lj in last_like or (not is_last)
                         # a middle initial or name ("mark t. obrien"), or a first name that is no

@@ -152,3 +152,10 @@ def test_popular_pairs_that_are_places_or_words():
     for text in ("Grant Park concert tonight", "Rose Hill cemetery", "Jack Black movies"):
         assert persons(text) in ([], ["Jack Black"]), text
     assert persons("mark as read and bill pay") == []
+
+
+def test_surname_that_is_also_a_place():
+    assert persons("luke washington linkedin") == ["luke washington"]
+    assert persons("Luke Washington linkedin") == ["Luke Washington"]
+    assert persons("flights to kent washington") == []
+    assert places("weather in washington") == [] or persons("weather in washington") == []
