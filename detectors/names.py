@@ -429,11 +429,13 @@ class NameDetector(Detector):
 
     @functools.cached_property
     def _exit_words(self) -> frozenset[str]:
-        """Every lower-case token that keeps ``detect`` from its cheap exit: a first name, a
-        surname, a place or a name-introducing word. One set, so the exit is one C-level check."""
+        """Every lower-case token that keeps ``detect`` from its cheap exit: a token some rule
+        can start from (a first name, a title, a name-like surname in a coordination, a place, a
+        name-introducing word). A surname that is also a plain word ("long", "white") starts no
+        rule. One set, so the exit is one C-level check."""
         gaz = self.gaz
-        return frozenset().union(gaz.first, gaz.last, gaz.places, gaz.big_places, gaz.cities,
-                                 gaz.intl_first, _INTRO_WORDS)
+        return frozenset().union(gaz.first, gaz.last_like, gaz.intl_last, gaz.places, gaz.big_places,
+                                 gaz.cities, gaz.intl_first, _INTRO_WORDS, TITLES)
 
     def prepare(self) -> None:
         self.gaz
