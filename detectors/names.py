@@ -75,6 +75,7 @@ _LOWER_MARGIN = 5.2
 # this frequent (census rank) is a name even when both are also words ("Crystal Cameron")
 _POPULAR_FIRST_PCT = 0.05
 _POPULAR_LAST_RANK = 10_000
+_WORD_NAME_MIN_PCT = 0.02          # rule 3b: a given name that is also a word, Title-case in a sentence
 _PLACE_SURNAME_FIRST_PCT = 0.03   # rule 1 before a surname that is also a place ("luke washington")
 _RARE_ZIPF = 2.5             # an unknown token this rare may be a surname ("kaite", "vasilyeva")
 
@@ -809,6 +810,32 @@ class NameDetector(Detector):
                     out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.5 if context else 0.45,
                                        self.id, TIER_MODEL))
                     used[i] = True
+        # rule 3b: a Title-case given name inside a sentence that is also a word, but not a very
+        # common one ("Amber", "Norman", "Lily"; not "Bill", "Rose", "Summer")
+        for i in range(1, n):
+            lw = lows[i]
+            if used[i] or style(i) != "title" or first.get(lw, 0.0) < _WORD_NAME_MIN_PCT or lw in very_common \
+                    or lw in STOP_CAPS or gaz.is_place_token(lw) or lw in gaz.all_places or sentence_initial(i) \
+                    or lows[i - 1] in _NOT_PERSON_PREP or ORG_SUFFIX.match(text, toks[i][1]):
+                continue
+            out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.4, self.id, TIER_MODEL))
+            used[i] = True
+        # rule 3c: the other half of a coordination with a name found above ("emma and kaite",
+        # "sitaram katel and kunjana"): a rare word that is no English word and no place
+        person_tok = [False] * n
+        for f in out:
+            if f.entity == "PERSON":
+                for k in range(n):
+                    if f.start <= toks[k][0] and toks[k][1] <= f.end:
+                        person_tok[k] = True
+        for i in range(n):
+            if used[i] or style(i) not in ("lower", "title") or len(lows[i]) < 3 or gaz.is_place_token(lows[i]) \
+                    or lows[i] in gaz.all_places or not self._rare(lows[i]):
+                continue
+            if any(0 <= a < n and 0 <= b < n and person_tok[a] and lows[b] in _COORD and gap_ok(min(a, b), max(a, b))
+                   and gap_ok(min(b, i), max(b, i)) for a, b in ((i - 2, i - 1), (i + 2, i + 1))):
+                out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.5, self.id, TIER_MODEL))
+                used[i] = True
 
         # rule 5: an unknown capitalized word inside a sentence (not a common word, not a place)
         if self.unknown_caps:

@@ -159,3 +159,13 @@ def test_surname_that_is_also_a_place():
     assert persons("Luke Washington linkedin") == ["Luke Washington"]
     assert persons("flights to kent washington") == []
     assert places("weather in washington") == [] or persons("weather in washington") == []
+
+
+def test_given_name_that_is_also_a_word_inside_a_sentence():
+    assert persons("Happy New year Amber , I love your videos") == ["Amber"]
+    assert persons("Summer is coming, said the Bill payment page") == []
+
+
+def test_coordination_with_a_name():
+    assert persons("wow emma and kaite is so very cute") == ["emma", "kaite"]
+    assert persons("emma and the boys") == ["emma"]
