@@ -76,8 +76,14 @@ _SEP_NL = regex.compile(r"(?:[\x20\t]*,?[\x20\t]*\r?\n[>?\x20\t]{0,6}){1,3},?[\x
 _SEP_COMMA = regex.compile(r"[\x20\t]{0,2},[\x20\t]{0,3}")
 _SEP_SPACE = regex.compile(r"[\x20\t]{1,3}")
 # Where a street line may start: a number, or a unit followed by a number, not inside a token.
+# Two patterns rather than one alternation: the case-insensitive words made every position of
+# every text slow (measured: 2.5x the scan time), and they are needed only in texts that hold one
+# of them (``_may_hold_unit``, tested on the case-folded text: every character that matches an ASCII
+# letter case-insensitively has that letter in its case fold, 'ſ' and the Kelvin sign included).
 _ANY_DIGIT = regex.compile(r"\d").search   # every block has a number: most texts end here
-_START = regex.compile(r"(?<![\w$#.,:/@+\-])(?:\d{1,5}[A-Za-z]?\x20|(?i:apt|apartment|suite|ste|unit|flat)\.?\x20{0,2}#?\d)")
+_BEFORE_START = r"(?<![\w$#.,:/@+\-])"
+_START_NUM = regex.compile(_BEFORE_START + r"\d{1,5}[A-Za-z]?\x20")
+_START_UNIT = regex.compile(_BEFORE_START + r"(?i:apt|apartment|suite|ste|unit|flat)\.?\x20{0,2}#?\d")
 
 _LINK = frozenset("de del della delle dei di da do dos das du des la le les los las el al der den dem van "
                   "von ten ter sur nad pod bei im auf zum zur".split())
@@ -321,6 +327,11 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
         street_word = any(_is_street_word(t.low) for t in words)
         strong_word = any(t.low.rstrip(".") in _STRONG_STREET or len(t.low) > 5 and t.low.endswith(_STREET_ENDINGS)
                           for t in words)
+    if nums == 1 and unit_first is None and not (looked_back or street_word or strong_word or house_number) \
+            and not _unit_follows(text, end):
+        # A number and plain words ('484 divided by 14', '5640 spam?'): of the ``ok`` conditions
+        # below, only "a unit" can hold, and a unit part can only be the first part.
+        return None
     lower_block = all(t.text.islower() for t in words) if words else text[start:end].islower()
     if lower_block and not lower_ok:
         return None
@@ -331,8 +342,8 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
     country = False
     stage = 0            # 1 units, 2 town, 3 region, 4 country, 5 postcode
     while True:
-        sep = _SEP_NL.match(text, end) or _SEP_COMMA.match(text, end) or _SEP_SPACE.match(text, end)
-        if sep is None or sep.end() >= len(text):
+        sep = _part_separator(text, end)
+        if sep is None:
             break
         kind = "nl" if "\n" in sep.group() else "comma" if "," in sep.group() else "space"
         q = sep.end()
@@ -413,6 +424,18 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
     return end, findings
 
 
+def _part_separator(text: str, end: int) -> regex.Match | None:
+    """The separator after a street line or part that ends at ``end``, if a part may follow it."""
+    sep = _SEP_NL.match(text, end) or _SEP_COMMA.match(text, end) or _SEP_SPACE.match(text, end)
+    return None if sep is None or sep.end() >= len(text) else sep
+
+
+def _unit_follows(text: str, end: int) -> bool:
+    """Whether the first part after a street line ending at ``end`` is a unit ('Apt. 4')."""
+    sep = _part_separator(text, end)
+    return sep is not None and _UNIT.match(text, sep.end()) is not None
+
+
 def _line_end(text: str, pos: int) -> bool:
     rest = text[pos:pos + 3].lstrip(" \t")
     return not rest or rest[0] in "\r\n" or rest[0] in ".!?" and (len(rest) == 1 or rest[1] in " \r\n")
@@ -452,6 +475,25 @@ class AddressBlockDetector(Detector):
         return list(address_blocks(text))
 
 
+def _may_hold_unit(text: str) -> bool:
+    """Whether ``_START_UNIT`` can match in ``text`` at all (an ``or`` chain: ~2x faster than
+    ``any`` over a tuple)."""
+    f = text.casefold()
+    return "apt" in f or "apartment" in f or "suite" in f or "ste" in f or "unit" in f or "flat" in f
+
+
+def _next_start(text: str, pos: int, units: bool) -> regex.Match | None:
+    """The leftmost place from ``pos`` where a block may start (a number, or a unit word when
+    ``units``): what one alternation of the two patterns would find, as a number and a unit word
+    never start at the same character."""
+    m = _START_NUM.search(text, pos)
+    if units:
+        u = _START_UNIT.search(text, pos)
+        if u is not None and (m is None or u.start() < m.start()):
+            return u
+    return m
+
+
 def address_blocks(text: str) -> tuple[Finding, ...]:
     """STREET_ADDRESS blocks (with nested LOCATION parts) in ``text``; memoised for the last few
     thousand texts (the names and NER detectors both ask)."""
@@ -461,8 +503,9 @@ def address_blocks(text: str) -> tuple[Finding, ...]:
     out: list[Finding] = []
     pos = 0
     if _ANY_DIGIT(text):
+        units = _may_hold_unit(text)
         while True:
-            m = _START.search(text, pos)
+            m = _next_start(text, pos, units)
             if m is None:
                 break
             res = _parse(text, m.start())
