@@ -76,7 +76,8 @@ class DetectorStack:
 
     def _detect_slice(self, texts: Sequence[str], resolve_overlaps: bool) -> list[Detection]:
         budget = self.budget_ms / 1000.0
-        raw: list[list[Finding]] = [self.lists.deny_findings(t) for t in texts]
+        raw: list[list[Finding]] = [self.lists.deny_findings(t) for t in texts] if self.lists.deny \
+            else [[] for _ in texts]
         failures: list[str | None] = [None] * len(texts)
         for det in self.detectors:
             live = [i for i, f in enumerate(failures) if f is None]
@@ -96,16 +97,25 @@ class DetectorStack:
             for i, res in zip(live, results):
                 if isinstance(res, BaseException):
                     failures[i] = _failure_reason(det.id, res)
-                else:
+                elif res:
                     raw[i].extend(res)
-        out: list[Detection] = []
-        for text, found, failure in zip(texts, raw, failures):
-            if failure is not None:
-                out.append(Detection(failure=failure))
-                continue
-            kept = [f for f in found if self._passes(text, f)]
-            out.append(Detection(resolve(kept) if resolve_overlaps else sorted(kept, key=lambda f: (f.start, f.end))))
-        return out
+        return [Detection(failure=failure) if failure is not None
+                else Detection(self._final(text, found, resolve_overlaps))
+                for text, found, failure in zip(texts, raw, failures)]
+
+    def _final(self, text: str, found: list[Finding], resolve_overlaps: bool) -> list[Finding]:
+        """The findings of a text that pass thresholds and allow-lists, overlaps resolved. Most
+        texts have none or one, and most stacks no per-entity settings: those skip the work."""
+        if not found:
+            return found
+        if self.thresholds or self.lists.allow:
+            found = [f for f in found if self._passes(text, f)]
+        else:
+            default = self.default_threshold
+            found = [f for f in found if not f.score < default]
+        if len(found) < 2:  # what ``resolve`` and ``sorted`` would return
+            return found
+        return resolve(found) if resolve_overlaps else sorted(found, key=lambda f: (f.start, f.end))
 
     def _passes(self, text: str, f: Finding) -> bool:
         if f.score < self.thresholds.get(f.entity, self.default_threshold):
