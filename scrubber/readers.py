@@ -10,7 +10,7 @@ import csv
 import gzip
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -84,27 +84,85 @@ def detect_format(path: Path) -> FileFormat:
 
 def read_records(path: Path, fmt: FileFormat = "auto", limits: DecodeLimits | None = None,
                  id_field: str = "id") -> Iterator[Record]:
+    """Every record of the file in line order, readable or not. A stream that fails part-way
+    (truncated gzip) raises after the records read before the failure."""
     limits = limits or DecodeLimits()
     fmt = detect_format(path) if fmt == "auto" else fmt
     if fmt in ("csv", "tsv"):
         yield from _read_csv(path, limits, "\t" if fmt == "tsv" else ",")
         return
-    with open_binary(path) as fh:
-        for n, raw in enumerate(fh, start=1):
-            raw = raw.rstrip(b"\r\n")
-            try:
-                text = decode_text(raw, limits)
-                if fmt == "text":
-                    yield Record(n, str(n), text)
+    for batch in read_batches(path, fmt, limits, id_field):
+        yield from batch.records()
+        if batch.broken is not None:
+            raise batch.broken
+
+
+@dataclass
+class RecordBatch:
+    """Up to ``size`` readable records of one file as parallel lists (no object per record: the
+    release check reads millions of lines), and the unreadable records met on the way.
+
+    ``broken`` is the exception that stopped reading the stream, on the last batch only, so the
+    records read before it are not lost with it."""
+
+    lines: list[int] = field(default_factory=list)
+    values: list[Any] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)      # empty unless asked for
+    errors: list[Record] = field(default_factory=list)
+    broken: Exception | None = None
+
+    @property
+    def last_line(self) -> int:
+        """The line of the last record (readable or not) in the batch, 0 if it has none."""
+        return max(self.lines[-1] if self.lines else 0, self.errors[-1].line if self.errors else 0)
+
+    def records(self) -> Iterator[Record]:
+        """The batch as ``Record``s in line order (needs the ids)."""
+        errors = iter(self.errors)
+        err = next(errors, None)
+        for line, value, rid in zip(self.lines, self.values, self.ids):
+            while err is not None and err.line < line:
+                yield err
+                err = next(errors, None)
+            yield Record(line, rid, value)
+        if err is not None:
+            yield err
+            yield from errors
+
+
+def read_batches(path: Path, fmt: Literal["text", "jsonl"], limits: DecodeLimits, id_field: str = "id",
+                 size: int = 1024, with_ids: bool = True) -> Iterator[RecordBatch]:
+    """A text or JSON Lines file in batches of ``size`` readable records. Text lines are records
+    as they are (blank ones too); JSON Lines skips blank lines. A record's id is the ``id_field``
+    of a JSON object, else its line number; ``with_ids=False`` leaves ids out."""
+    text_only = fmt == "text"
+    batch = RecordBatch()
+    n = 0
+    try:
+        with open_binary(path) as fh:
+            for raw in fh:
+                n += 1
+                try:
+                    value = decode_text(raw.rstrip(b"\r\n"), limits)
+                    if not text_only:
+                        if not value.strip():
+                            continue
+                        value = parse_json(value, limits)
+                except DecodeError as exc:
+                    batch.errors.append(Record(n, str(n), error=exc))
                     continue
-                if not text.strip():
-                    continue
-                value = parse_json(text, limits)
-            except DecodeError as exc:
-                yield Record(n, str(n), error=exc)
-                continue
-            rid = value.get(id_field) if isinstance(value, dict) else None
-            yield Record(n, str(rid) if rid is not None else str(n), value)
+                batch.lines.append(n)
+                batch.values.append(value)
+                if with_ids:
+                    rid = value.get(id_field) if not text_only and isinstance(value, dict) else None
+                    batch.ids.append(str(rid) if rid is not None else str(n))
+                if len(batch.values) >= size:
+                    yield batch
+                    batch = RecordBatch()
+    except Exception as exc:  # noqa: BLE001 - handed to the caller with the records read before it
+        batch.broken = exc
+    if batch.values or batch.errors or batch.broken is not None:
+        yield batch
 
 
 def _read_csv(path: Path, limits: DecodeLimits, delimiter: str) -> Iterator[Record]:

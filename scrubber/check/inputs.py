@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scrubber.decode import DecodeError, DecodeLimits, decode_text
-from scrubber.readers import Record, open_binary, read_records
+from scrubber.readers import Record, RecordBatch, open_binary, read_batches, read_records
 
 COMPRESSIONS = {".gz": "gz", ".zst": "zst"}
 TEXT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
@@ -113,29 +113,70 @@ def _add(sources: list[Source], seen: set[str], src: Source) -> None:
     sources.append(src)
 
 
-def iter_records(src: Source, limits: DecodeLimits | None = None, id_field: str | None = None) -> Iterator[Record]:
-    """Every record of ``src`` in file order; unreadable parts become error records, never
-    exceptions (so one bad file cannot abort a check of many)."""
+def iter_batches(src: Source, limits: DecodeLimits | None = None, id_field: str | None = None,
+                 size: int = 1024, with_ids: bool = True) -> Iterator[RecordBatch]:
+    """Every record of ``src`` in file order, in batches of ``size`` readable records; unreadable
+    parts become error records, never exceptions (so one bad file cannot abort a check of many).
+    A file that cannot be read to the end gets one error record after the last record read."""
     limits = limits or DecodeLimits()
     last = 0
-    try:
-        for rec in _records(src, limits, id_field or "id"):
-            last = rec.line
-            yield rec
-    except (EOFError, OSError, ValueError, UnicodeDecodeError) as exc:
-        # gzip.BadGzipFile / EOFError (truncated), zstd.ZstdError (a ValueError-free class: caught
-        # below), pyarrow.ArrowInvalid (a ValueError): name the type only, never content.
-        yield Record(last + 1, str(last + 1), error=DecodeError(UNREADABLE, _reason(exc)))
-    except Exception as exc:  # noqa: BLE001 - zstandard.ZstdError and pyarrow errors have no shared base
-        if type(exc).__module__.split(".")[0] not in ("zstandard", "pyarrow", "_zstd"):
-            raise
-        yield Record(last + 1, str(last + 1), error=DecodeError(UNREADABLE, _reason(exc)))
+    for batch in _source_batches(src, limits, id_field or "id", size, with_ids):
+        last = batch.last_line or last
+        if batch.broken is not None:
+            exc, batch.broken = batch.broken, None
+            _check_unreadable(exc)
+            batch.errors.append(Record(last + 1, str(last + 1), error=DecodeError(UNREADABLE, _reason(exc))))
+        yield batch
+
+
+def _check_unreadable(exc: Exception) -> None:
+    """Re-raise ``exc`` unless it says the file cannot be read further: gzip.BadGzipFile / EOFError
+    (truncated), zstd.ZstdError, pyarrow.ArrowInvalid (a ValueError), OSError. Anything else is a
+    bug, not bad input."""
+    if isinstance(exc, (EOFError, OSError, ValueError, UnicodeDecodeError)):
+        return
+    # zstandard.ZstdError and pyarrow errors have no shared base
+    if type(exc).__module__.split(".")[0] not in ("zstandard", "pyarrow", "_zstd"):
+        raise exc
 
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, EOFError):
         return "truncated compressed stream (EOFError)"
     return f"cannot read further ({type(exc).__name__})"
+
+
+def _source_batches(src: Source, limits: DecodeLimits, id_field: str, size: int,
+                    with_ids: bool) -> Iterator[RecordBatch]:
+    """Line formats through the batch reader; row formats (Parquet, Arrow, CSV, a JSON document)
+    record by record, grouped into batches."""
+    fmt = src.format
+    try:
+        if fmt == "json" and _json_is_lines(src.path):
+            fmt = "jsonl"
+    except Exception as exc:  # noqa: BLE001 - classified by iter_batches, like any read failure
+        yield RecordBatch(broken=exc)
+        return
+    if fmt in ("text", "jsonl"):
+        yield from read_batches(src.path, fmt, limits, id_field, size, with_ids)  # type: ignore[arg-type]
+        return
+    batch = RecordBatch()
+    try:
+        for rec in _records(src, limits, id_field):
+            if rec.error is not None:
+                batch.errors.append(rec)
+                continue
+            batch.lines.append(rec.line)
+            batch.values.append(rec.value)
+            if with_ids:
+                batch.ids.append(rec.id)
+            if len(batch.values) >= size:
+                yield batch
+                batch = RecordBatch()
+    except Exception as exc:  # noqa: BLE001 - handed on with the records read before it
+        batch.broken = exc
+    if batch.values or batch.errors or batch.broken is not None:
+        yield batch
 
 
 def _records(src: Source, limits: DecodeLimits, id_field: str) -> Iterator[Record]:
@@ -188,22 +229,23 @@ def _arrow(path: Path, id_field: str) -> Iterator[Record]:
             yield _row_record(n, row, id_field)
 
 
-def _json(path: Path, limits: DecodeLimits, id_field: str) -> Iterator[Record]:
-    """``.json``: a top-level array of records, a single document, or JSON Lines under the wrong
-    extension (common), decided by the first non-blank character and the first line."""
+def _json_is_lines(path: Path) -> bool:
+    """``.json`` holds JSON Lines under the wrong extension (common) when it does not start with
+    an array and its first line is a JSON value on its own."""
     with open_binary(path) as fh:
         head = fh.read(65536)
     stripped = head.lstrip()
-    if not stripped.startswith(b"["):
-        first_line = stripped.split(b"\n", 1)[0]
-        try:
-            json.loads(first_line)
-            is_lines = True
-        except ValueError:
-            is_lines = False
-        if is_lines:
-            yield from read_records(path, "jsonl", limits, id_field=id_field)
-            return
+    if stripped.startswith(b"["):
+        return False
+    try:
+        json.loads(stripped.split(b"\n", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _json(path: Path, limits: DecodeLimits, id_field: str) -> Iterator[Record]:
+    """``.json`` that is not JSON Lines: a top-level array of records or a single document."""
     with open_binary(path) as fh:
         raw = fh.read()
     try:

@@ -23,11 +23,11 @@ from detectors.entities import kind_of
 from detectors.settings import DetectorSettings
 from scrubber.check.baseline import Baseline, BaselineError, load_baseline, write_baseline
 from scrubber.check.fingerprint import Fingerprinter, make_fingerprinter
-from scrubber.check.inputs import Source, discover, file_size, iter_records
+from scrubber.check.inputs import Source, discover, file_size, iter_batches
 from scrubber.check.kanon import KAnonCounter
 from scrubber.check.policy import CheckPolicy
 from scrubber.check.risk import RareCounter, UserCombos
-from scrubber.check.scan import BatchResult, Hit, ScanConfig, Scanner, init_worker, scan_in_worker
+from scrubber.check.scan import Batch, BatchResult, ScanConfig, Scanner, init_worker, scan_in_worker
 from scrubber.decode import DecodeLimits
 from scrubber.fields import FieldSpec
 from scrubber.keys import KeyRing
@@ -84,6 +84,7 @@ class EntityStats:
     examples: list[str] = field(default_factory=list)
     locations: list[dict] = field(default_factory=list)
     fps: dict[int, str] = field(default_factory=dict)   # only with --update-baseline: fp -> example
+    last_record: int = -1                               # the last record counted in ``records``
 
 
 class Aggregator:
@@ -93,6 +94,8 @@ class Aggregator:
         self.opts, self.sources, self.fp, self.baseline = opts, sources, fp, baseline
         pol = opts.policy
         self.entities: dict[str, EntityStats] = {}
+        # An empty baseline accepts nothing: skip the per-finding lookup (and its hex string).
+        self.accepts = baseline.accepts if len(baseline) else None
         self.rare = RareCounter(pol.rare_k)
         combos = pol.user_combos
         name_mask = (1 << len(combos.name_entities)) - 1
@@ -114,17 +117,19 @@ class Aggregator:
             self.input_errors.append({"file": self.sources[src].display, "line": line, "reason": reason})
 
     def add(self, result: BatchResult) -> None:
-        seen: set[tuple[str, int]] = set()
-        for hit in result.hits:
-            self._hit(hit, seen, result.facts[hit.record].rid)
-        for rf in result.facts:
-            self.records += 1
-            self.records_per_source[rf.src] += 1
-            if rf.failure:
-                self.scan_failure_count += 1
-                if len(self.scan_failures) < INPUT_ERRORS:
-                    self.scan_failures.append({"file": self.sources[rf.src].display, "line": rf.line,
-                                               "reason": rf.failure})
+        first = self.records  # the number of the batch's first record over the whole run
+        self.records += len(result.lines)
+        self.records_per_source[result.src] += len(result.lines)
+        for i, row in enumerate(result.leaves):
+            for name, facts in row:
+                for entity, vfp, masked in facts.hits:
+                    self._hit(entity, name, vfp, masked, result, i, first + i)
+        for i, reason in result.failures.items():
+            self.scan_failure_count += 1
+            if len(self.scan_failures) < INPUT_ERRORS:
+                self.scan_failures.append({"file": self.sources[result.src].display, "line": result.lines[i],
+                                           "reason": reason})
+        for rf in result.facts or ():
             if rf.user is not None:
                 self.records_with_user += 1
                 self.users.add(rf.user, rf.bits)
@@ -135,54 +140,50 @@ class Aggregator:
             if rf.kclass is not None:
                 self.kanon.add(*rf.kclass)
 
-    def _hit(self, hit: Hit, seen: set[tuple[str, int]], rid: str | None) -> None:
-        st = self.entities.get(hit.entity)
+    def _hit(self, entity: str, name: str, vfp: int, masked: str, result: BatchResult, i: int, record: int) -> None:
+        """One finding of record ``i`` of the batch (``record``: its number over the run)."""
+        st = self.entities.get(entity)
         if st is None:
-            st = self.entities[hit.entity] = EntityStats()
-        fp_hex = self.fp.hex(hit.fp)
-        accepted = self.baseline.accepts(hit.entity, fp_hex)
+            st = self.entities[entity] = EntityStats()
+        accepted = self.accepts is not None and self.accepts(entity, self.fp.hex(vfp))
         if accepted:
             st.baselined += 1
         else:
             st.count += 1
-            if (hit.entity, hit.record) not in seen:
-                seen.add((hit.entity, hit.record))
+            if st.last_record != record:
+                st.last_record = record
                 st.records += 1
-        st.fields[hit.field] += 1
-        if len(st.examples) < EXAMPLES and hit.masked not in st.examples:
-            st.examples.append(hit.masked)
+        st.fields[name] += 1
+        if len(st.examples) < EXAMPLES and masked not in st.examples:
+            st.examples.append(masked)
         if len(st.locations) < LOCATIONS:
-            st.locations.append({"file": self.sources[hit.src].display, "line": hit.line, "id": rid, "field": hit.field,
-                                 "example": hit.masked, "fingerprint": fp_hex if self.fp.stable else None,
+            st.locations.append({"file": self.sources[result.src].display, "line": result.lines[i],
+                                 "id": result.rids[i] if result.rids is not None else None, "field": name,
+                                 "example": masked, "fingerprint": self.fp.hex(vfp) if self.fp.stable else None,
                                  "baselined": accepted})
         if self.opts.update_baseline and not accepted:
-            st.fps.setdefault(hit.fp, hit.masked)
+            st.fps.setdefault(vfp, masked)
 
 
 # --- running ---------------------------------------------------------------------------------
 
 def _batches(opts: CheckOptions, sources: list[Source], agg: Aggregator,
-             on_file_done: Callable[[Source], None]) -> Iterator[list[tuple[int, int, Any, str | None]]]:
+             on_file_done: Callable[[Source], None]) -> Iterator[Batch]:
     """Readable records in batches that never span two files (so release staging stays per file).
     Unreadable records are reported to the aggregator as they are met."""
+    with_ids = bool(opts.id_field)
     for idx, src in enumerate(sources):
         if src.copy_only:
             continue
-        batch: list[tuple[int, int, Any, str | None]] = []
-        for rec in iter_records(src, opts.limits, opts.id_field):
-            if rec.error is not None:
+        for rb in iter_batches(src, opts.limits, opts.id_field, opts.batch_size, with_ids):
+            for rec in rb.errors:
                 agg.input_error(idx, rec.line, str(rec.error))
-                continue
-            batch.append((idx, rec.line, rec.value, rec.id if opts.id_field else None))
-            if len(batch) >= opts.batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+            if rb.values:
+                yield Batch(idx, rb.lines, rb.values, rb.ids if with_ids else None)
         on_file_done(src)
 
 
-def _ordered_map(cfg: ScanConfig, jobs: int, batches: Iterator[list]) -> Iterator[BatchResult]:
+def _ordered_map(cfg: ScanConfig, jobs: int, batches: Iterator[Batch]) -> Iterator[BatchResult]:
     """Results in submission order. With jobs > 1, at most ``4 * jobs`` batches are in flight:
     ``Pool.imap`` would read the whole input ahead of the workers."""
     if jobs <= 1:
@@ -212,10 +213,9 @@ class _Staging:
     def add(self, result: BatchResult) -> None:
         if not result.facts:
             return
-        src = result.facts[0].src
-        fh = self.files.get(src)
+        fh = self.files.get(result.src)
         if fh is None:
-            fh = self.files[src] = (self.dir / f"{src}.pickle").open("wb")
+            fh = self.files[result.src] = (self.dir / f"{result.src}.pickle").open("wb")
         pickle.dump(result.facts, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
     def path(self, src: int) -> Path | None:
@@ -290,7 +290,7 @@ def run_check(opts: CheckOptions) -> dict:
             if staging is not None:
                 staging.add(result)
             if progress:
-                progress.records(len(result.facts))
+                progress.records(len(result.lines))
         if progress:
             progress.stop()
         report = build_report(opts, sources, skipped, agg, fp, baseline, release_policy)

@@ -8,7 +8,7 @@ result in any process, and the parent can merge results in input order for a det
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,26 +40,36 @@ class ScanConfig:
     detection_cache: int = 100_000   # texts whose detection is remembered (0: off)
 
 
-@dataclass(slots=True)
-class Hit:
-    """One finding: where, what entity, its fingerprint and a masked example."""
+@dataclass(frozen=True, slots=True)
+class TextFacts:
+    """What the check keeps of one scanned text: its findings at or above the policy's minimum
+    score as (entity, fingerprint, masked example), the user-combination entity bits, and why
+    detection failed if it did. A pure function of the text, so it is worked out once per
+    distinct text and shared by every record that repeats it (query logs repeat heavily)."""
 
-    entity: str
-    field: str
-    fp: int
-    masked: str
+    hits: tuple[tuple[str, int, str], ...] = ()
+    bits: int = 0
+    failure: str | None = None
+
+
+NO_FACTS = TextFacts()
+
+
+@dataclass
+class Batch:
+    """Readable records of one source file, as parallel lists (no object per record)."""
+
     src: int
-    line: int
-    record: int  # index of the record in its batch
+    lines: list[int]
+    values: list[Any]
+    rids: list[str] | None = None   # --id-field values, for reports
 
 
 @dataclass(slots=True)
 class RecordFacts:
-    """What the aggregate checks and the release writer need to know about one record."""
+    """What the aggregate checks and the release writer need to know about one record beyond its
+    findings; only made for structured records and for --write-release."""
 
-    src: int
-    line: int
-    rid: str | None = None                                           # --id-field value, for reports
     user: int | None = None
     rare: list[tuple[Path, str, int]] = field(default_factory=list)   # (path, field name, value fp)
     bits: int = 0                                                    # user-combo entity bits
@@ -69,10 +79,18 @@ class RecordFacts:
     scrubbed: Any = None
 
 
+#: Per record: its scanned leaves as (field name, facts of the leaf's text).
+Leaves = tuple[tuple[str, TextFacts], ...]
+
+
 @dataclass
 class BatchResult:
-    hits: list[Hit]
-    facts: list[RecordFacts]
+    src: int
+    lines: list[int]
+    rids: list[str] | None
+    leaves: list[Leaves]
+    failures: dict[int, str]               # record index -> why it could not be scanned
+    facts: list[RecordFacts] | None = None  # per record, when structured or writing a release
 
 
 def field_name(path: Path) -> str:
@@ -91,46 +109,76 @@ class Scanner:
     def __init__(self, cfg: ScanConfig) -> None:
         self.cfg = cfg
         self.engine = Engine.build(cfg.detectors, cfg.release_policy, cfg.keys or KeyRing(), cfg.fields)
-        if cfg.detection_cache > 0:
-            self.engine.stack = CachedStack(self.engine.stack, cfg.detection_cache)  # type: ignore[assignment]
+        self.fp = cfg.fingerprinter
+        self.min_score = cfg.policy.min_score
         combo = cfg.policy.user_combos
-        self.name_bits = {e: 1 << i for i, e in enumerate(combo.name_entities)}
-        offset = len(self.name_bits)
-        self.quasi_bits = {e: 1 << (offset + i) for i, e in enumerate(combo.quasi_entities)}
+        self.entity_bits: dict[str, int] = {}
+        for i, e in enumerate([*combo.name_entities, *combo.quasi_entities]):
+            self.entity_bits[e] = self.entity_bits.get(e, 0) | 1 << i
+        self.memo = TextMemo(self.engine.stack, self.summarize, cfg.detection_cache)
+        self.engine.stack = self.memo  # type: ignore[assignment]  # structured records detect through it
         self.qi_columns = {c.casefold() for c in cfg.policy.kanon.columns} if cfg.policy.kanon.enabled else set()
         # Query fields match case-insensitively: AOL's column is 'Query', the default list says 'query'.
         self.rare_fields = [p.casefold() for p in cfg.rare_fields]
+        self.field_names: dict[Path, str] = {}
         # Detectors load models and gazetteers lazily, on the first text; doing it here keeps that
         # load out of the first real record's time budget (which would fail it closed).
         self.engine.detect_texts(["Warm-up text from Jane Doe in Boston, jane@example.com."])
 
-    def scan(self, batch: list[tuple[int, int, Any, str | None]]) -> BatchResult:
-        """``batch``: (source index, line, value, record id) of readable records."""
-        fp = self.cfg.fingerprinter
-        min_score = self.cfg.policy.min_score
-        values = [v for _, _, v, _ in batch]
-        detections = self.engine.detect_values(values)
-        hits: list[Hit] = []
-        facts: list[RecordFacts] = []
-        for i, ((src, line, value, rid), fds) in enumerate(zip(batch, detections)):
-            rf = RecordFacts(src, line, rid)
-            failed = next((fd.detection.failure for fd in fds if fd.detection.failed), None)
-            if failed:
-                rf.failure = failed
-            for fd in fds:
-                for f in fd.detection.findings:
-                    if f.score < min_score:
-                        continue
-                    surface = fd.text[f.start:f.end]
-                    hits.append(Hit(f.entity, field_name(fd.path), fp.fp(f.entity, normalize_finding(f.entity, surface)),
-                                    masked_example(surface, f.entity), src, line, i))
-                    rf.bits |= self.name_bits.get(f.entity, 0) | self.quasi_bits.get(f.entity, 0)
-            if isinstance(value, dict):
-                self._structured(value, rf)
-            if self.cfg.release_policy is not None and not failed:
-                self._scrub(value, fds, rf)
-            facts.append(rf)
-        return BatchResult(hits, facts)
+    def summarize(self, text: str, detection: Detection) -> TextFacts:
+        """The facts of one text from its detection (the costly part: HMACs and masking)."""
+        if not detection.findings and detection.failure is None:
+            return NO_FACTS
+        hits = []
+        bits = 0
+        for f in detection.findings:
+            if f.score < self.min_score:
+                continue
+            surface = text[f.start:f.end]
+            hits.append((f.entity, self.fp.fp(f.entity, normalize_finding(f.entity, surface)),
+                         masked_example(surface, f.entity)))
+            bits |= self.entity_bits.get(f.entity, 0)
+        return TextFacts(tuple(hits), bits, detection.failure)
+
+    def scan(self, batch: Batch) -> BatchResult:
+        values = batch.values
+        release = self.cfg.release_policy is not None
+        if all(type(v) is str for v in values):
+            entries = self.memo.entries(values)
+            leaves: list[Leaves] = [((TEXT_FIELD, facts),) for _, facts in entries]
+            failures = {i: facts.failure for i, (_, facts) in enumerate(entries) if facts.failure}
+            fds = [[FieldDetection((), v, det)] for v, (det, _) in zip(values, entries)] if release else None
+        else:
+            fds = self.engine.detect_values(values)
+            leaves = [tuple((self._field(fd.path), self.memo.facts_of(fd.text, fd.detection)) for fd in row)
+                      for row in fds]
+            failures = {}
+            for i, row in enumerate(leaves):
+                failed = next((f.failure for _, f in row if f.failure is not None), None)
+                if failed:
+                    failures[i] = failed
+        result = BatchResult(batch.src, batch.lines, batch.rids, leaves, failures)
+        if release or any(isinstance(v, dict) for v in values):
+            result.facts = [self._record(v, row, failures.get(i), fds[i] if fds is not None else None)
+                            for i, (v, row) in enumerate(zip(values, leaves))]
+            result.failures = {i: rf.failure for i, rf in enumerate(result.facts) if rf.failure}
+        return result
+
+    def _field(self, path: Path) -> str:
+        name = self.field_names.get(path)
+        if name is None:
+            name = self.field_names[path] = field_name(path)
+        return name
+
+    def _record(self, value: Any, row: Leaves, failed: str | None, fds: list[FieldDetection] | None) -> RecordFacts:
+        rf = RecordFacts(failure=failed)
+        for _, facts in row:
+            rf.bits |= facts.bits
+        if isinstance(value, dict):
+            self._structured(value, rf)
+        if fds is not None and self.cfg.release_policy is not None and not failed:
+            self._scrub(value, fds, rf)
+        return rf
 
     def _structured(self, value: dict, rf: RecordFacts) -> None:
         fp = self.cfg.fingerprinter
@@ -165,43 +213,62 @@ class Scanner:
             rf.scrubbed = outcome.value
 
 
-class CachedStack:
-    """The detector stack with a bounded memory of texts already scanned.
+class TextMemo:
+    """The detector stack with a bounded memory of texts already scanned, and of their facts.
 
     Query logs repeat themselves (popular queries, templated events, empty strings): a text seen
-    before gets the same findings without running the detectors again. Only successful detections
-    are remembered, so a text that failed (time budget) is retried. Least recently used texts are
-    forgotten first."""
+    before gets the same detection and the same facts (fingerprints, masked examples) without
+    running the detectors or the HMACs again. Only successful detections are remembered, so a
+    text that failed (time budget) is retried. Least recently used texts are forgotten first.
+    With ``size`` 0 nothing is remembered: every text is detected and summarised each time."""
 
-    def __init__(self, stack: DetectorStack, size: int) -> None:
+    def __init__(self, stack: DetectorStack, summarize: Callable[[str, Detection], TextFacts], size: int) -> None:
         self.stack = stack
+        self.summarize = summarize
         self.size = size
-        self.memo: OrderedDict[str, Detection] = OrderedDict()
+        self.memo: OrderedDict[str, tuple[Detection, TextFacts]] = OrderedDict()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stack, name)
 
     def detect_batch(self, texts: Sequence[str], *, resolve_overlaps: bool = True) -> list[Detection]:
-        if not resolve_overlaps:
-            return self.stack.detect_batch(texts, resolve_overlaps=False)
-        out: list[Detection | None] = []
+        """The ``DetectorStack`` interface, for the engine's structured-record path."""
+        if not resolve_overlaps or not self.size:
+            return self.stack.detect_batch(texts, resolve_overlaps=resolve_overlaps)
+        return [det for det, _ in self.entries(texts)]
+
+    def facts_of(self, text: str, detection: Detection) -> TextFacts:
+        """The facts of a text the engine just detected (through ``detect_batch``)."""
+        entry = self.memo.get(text)
+        if entry is not None and entry[0] is detection:
+            return entry[1]
+        return self.summarize(text, detection)
+
+    def entries(self, texts: Sequence[str]) -> list[tuple[Detection, TextFacts]]:
+        """(detection, facts) per text; the texts not remembered are detected in one stack call,
+        each distinct text once."""
+        if not self.size:
+            return [(det, self.summarize(t, det)) for t, det in zip(texts, self.stack.detect_batch(list(texts)))]
+        memo = self.memo
+        out: list[tuple[Detection, TextFacts] | None] = []
         misses: dict[str, list[int]] = {}
         for i, text in enumerate(texts):
-            hit = self.memo.get(text)
+            hit = memo.get(text)
             if hit is not None:
-                self.memo.move_to_end(text)
+                memo.move_to_end(text)
             else:
                 misses.setdefault(text, []).append(i)
             out.append(hit)
         if misses:
             unique = list(misses)
             for text, det in zip(unique, self.stack.detect_batch(unique)):
+                entry = (det, self.summarize(text, det))
                 for i in misses[text]:
-                    out[i] = det
+                    out[i] = entry
                 if not det.failed:
-                    self.memo[text] = det
-            while len(self.memo) > self.size:
-                self.memo.popitem(last=False)
+                    memo[text] = entry
+            while len(memo) > self.size:
+                memo.popitem(last=False)
         return out  # type: ignore[return-value]
 
 
@@ -226,6 +293,6 @@ def init_worker(cfg: ScanConfig) -> None:
     _SCANNER = Scanner(cfg)
 
 
-def scan_in_worker(batch: list[tuple[int, int, Any, str | None]]) -> BatchResult:
+def scan_in_worker(batch: Batch) -> BatchResult:
     assert _SCANNER is not None, "init_worker was not called"
     return _SCANNER.scan(batch)

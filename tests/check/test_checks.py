@@ -159,17 +159,19 @@ def test_repeated_text_cache_gives_the_same_findings() -> None:
     from detectors.settings import DetectorSettings
     from scrubber.check.fingerprint import make_fingerprinter
     from scrubber.check.policy import CheckPolicy
-    from scrubber.check.scan import ScanConfig, Scanner
+    from scrubber.check.scan import Batch, ScanConfig, Scanner
     from scrubber.fields import FieldSpec
     from scrubber.keys import KeyRing
 
     texts = [f"card {CARD}", "hello", f"card {CARD}", "a@example.com", "hello"] * 3
-    batch = [(0, i + 1, t, None) for i, t in enumerate(texts)]
+    batch = Batch(0, list(range(1, len(texts) + 1)), texts)
     fp = make_fingerprinter(KeyRing())
     results = []
     for cache in (0, 10):
         cfg = ScanConfig(DetectorSettings(ner={"mode": "off"}, names=False), FieldSpec(), CheckPolicy(), fp,
                          detection_cache=cache)
         scanner = Scanner(cfg)
-        results.append([(h.entity, h.line, h.fp) for h in scanner.scan(batch).hits + scanner.scan(batch).hits])
+        results.append([(line, entity, vfp) for result in (scanner.scan(batch), scanner.scan(batch))
+                        for line, row in zip(result.lines, result.leaves)
+                        for _, facts in row for entity, vfp, _ in facts.hits])
     assert results[0] == results[1] and len(results[0]) == 2 * 9

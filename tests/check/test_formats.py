@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from scrubber.check.inputs import discover, iter_records
+from scrubber.check.inputs import discover, iter_batches
 
 from check_helpers import run_check, write_jsonl
 
@@ -114,4 +114,4 @@ def test_parquet_shard_folder(tmp_path: Path, config: Path) -> None:
 def test_records_stream_in_order(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "d.jsonl", ROWS)
     (src,), _ = discover([path])
-    assert [r.line for r in iter_records(src)] == [1, 2, 3]
+    assert [line for b in iter_batches(src, size=2) for line in b.lines] == [1, 2, 3]
