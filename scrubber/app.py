@@ -244,9 +244,11 @@ class ScrubberApp:
         code = 0
         try:
             self.processor = self._build_processor()
+            kafka = self.config.kafka
             log.info("starting", extra=self._ctx(subscription=self.route.subscription, output=self.route.output,
                                                  quarantine=self.route.quarantine, guarantee=self.route.guarantee,
-                                                 group=self.route.group))
+                                                 group=self.route.group, bootstrap_servers=kafka.bootstrap_servers,
+                                                 bootstrap_servers_from=kafka.origin("bootstrap_servers")))
             self.producer = self._new_producer()
             if self.producer is None:       # stopped while the broker was unreachable
                 return 0

@@ -3,21 +3,40 @@
 ``scrubber topics check`` runs the same validation; every problem is reported with the file, the
 line and the key, e.g. ``topics.yaml:31: routes[1].policy: unknown policy 'strcit' (known: ...)``.
 Secrets never live here: keys come from the environment or mounted files (see scrubber.keys).
+
+One file serves every environment, so what differs per deployment comes from the environment,
+applied after the file is validated (``load_topics``/``parse_topics``; ``load_settings`` is for
+the offline tools, which never talk to Kafka, and ignores it):
+
+* ``SCRUBBER_KAFKA_BOOTSTRAP_SERVERS`` replaces ``kafka.bootstrap_servers`` (empty is an error,
+  not "use the file's value": an unset variable means that);
+* ``SCRUBBER_KAFKA_CONSUMER_<PROPERTY>`` / ``SCRUBBER_KAFKA_PRODUCER_<PROPERTY>`` set one
+  librdkafka property of ``kafka.consumer`` / ``kafka.producer`` (``SASL_PASSWORD`` is
+  ``sasl.password``: upper case, dots as underscores), and ``..._<PROPERTY>_FILE`` reads it from a
+  file (a mounted Secret), so SASL/TLS credentials need not be in the file.
+
+``KafkaSettings.origin`` tells where each effective Kafka setting came from, never its value.
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from detectors.settings import DetectorSettings
-from detectors.yamlconf import load_model, parse_model
+from detectors.yamlconf import ConfigError, load_model, parse_model
 from scrubber.decode import DecodeLimits, Format
 from scrubber.fields import FieldSpec
 from scrubber.policy import Policy, resolve_policies
 
 Guarantee = Literal["exactly_once", "at_least_once"]
+
+BOOTSTRAP_ENV = "SCRUBBER_KAFKA_BOOTSTRAP_SERVERS"
+CLIENT_ENV_PREFIXES = {"consumer": "SCRUBBER_KAFKA_CONSUMER_", "producer": "SCRUBBER_KAFKA_PRODUCER_"}
+FILE_SUFFIX = "_FILE"
 
 
 class BatchSettings(BaseModel):
@@ -26,12 +45,35 @@ class BatchSettings(BaseModel):
     max_ms: int = Field(100, ge=1, description="...or this long after its first message")
 
 
+def _bootstrap_problem(value: str) -> str | None:
+    """Why a bootstrap list is unusable, or None. librdkafka accepts an empty list and then waits
+    for a broker forever; a start-up error is easier to act on."""
+    return None if value.strip() else "empty: give host:port[,host:port...]"
+
+
 class KafkaSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    bootstrap_servers: str = "127.0.0.1:19092"
+    bootstrap_servers: str = Field("127.0.0.1:19092", description=f"overridden by {BOOTSTRAP_ENV}")
     consumer: dict[str, str | int | bool] = Field(default_factory=dict, description="extra librdkafka consumer settings")
     producer: dict[str, str | int | bool] = Field(default_factory=dict, description="extra librdkafka producer settings")
     transactional_id_prefix: str = "scrubber"
+    # setting ("bootstrap_servers", "consumer.sasl.password") -> the file or variable it came from
+    _origins: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @field_validator("bootstrap_servers")
+    @classmethod
+    def _usable_bootstrap(cls, value: str) -> str:
+        problem = _bootstrap_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    def origin(self, setting: str) -> str:
+        """Where the effective value of ``setting`` (``bootstrap_servers``, ``consumer.<property>``,
+        ``producer.<property>``) came from: an environment variable, the config file, or
+        ``default``. With overrides in play, operators need this to know which broker a service
+        really uses; it names sources only, so it is safe to print for credentials."""
+        return self._origins.get(setting, "default")
 
 
 class RouteDefaults(BaseModel):
@@ -142,15 +184,92 @@ def _cross_checks(cfg: TopicsFile, require_routes: bool = True) -> list[tuple[tu
     return problems
 
 
-def load_topics(path: str | Path) -> TopicsFile:
-    return load_model(Path(path), TopicsFile, _cross_checks)
+def _env_value(var: str, raw: str, from_file: bool) -> str:
+    """The value of ``var``, read from the file it names for ``..._FILE``. Trailing line breaks
+    go (``echo pw > file`` and Secrets made from such files end in one); an empty value is an
+    error, since a credential that is silently blank fails much later and less clearly."""
+    if from_file and raw:
+        try:
+            raw = Path(raw).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{var}: cannot read {raw}: {type(exc).__name__}") from None
+    value = raw.rstrip("\r\n")
+    if not value:
+        raise ValueError(f"{var}: empty" + (" file" if from_file and raw else ""))
+    return value
 
 
-def parse_topics(text: str, name: str = "topics.yaml") -> TopicsFile:
-    return parse_model(text, TopicsFile, name, _cross_checks)
+def _client_env(prefix: str, env: Mapping[str, str]) -> Iterator[tuple[str, str, str]]:
+    """(variable, librdkafka property, value) for every ``<prefix><PROPERTY>[_FILE]`` in ``env``.
+    Raises ValueError (naming the variable, never the value) for an unusable one."""
+    seen: dict[str, str] = {}
+    for var in sorted(v for v in env if v.startswith(prefix)):
+        from_file = var.endswith(FILE_SUFFIX)
+        stem = var[len(prefix):len(var) - len(FILE_SUFFIX) if from_file else None]
+        if not stem:
+            raise ValueError(f"{var}: no librdkafka property after {prefix}")
+        prop = stem.lower().replace("_", ".")
+        if prop in seen:
+            raise ValueError(f"{var} and {seen[prop]} both set {prop}: keep one")
+        seen[prop] = var
+        yield var, prop, _env_value(var, env[var], from_file)
+
+
+def _overrides(kafka: KafkaSettings, env: Mapping[str, str]) -> tuple[dict[str, object], dict[str, str], list[str]]:
+    """The field updates for ``kafka`` from ``env``, the origins they imply, and the problems."""
+    update: dict[str, object] = {}
+    origins: dict[str, str] = {}
+    problems: list[str] = []
+    servers = env.get(BOOTSTRAP_ENV)
+    if servers is not None:
+        problem = _bootstrap_problem(servers)
+        if problem:
+            problems.append(f"{BOOTSTRAP_ENV}: {problem}, or unset it to use kafka.bootstrap_servers")
+        else:
+            update["bootstrap_servers"] = servers.strip()
+            origins["bootstrap_servers"] = BOOTSTRAP_ENV
+    for client, prefix in CLIENT_ENV_PREFIXES.items():
+        settings = dict(getattr(kafka, client))
+        try:
+            for var, prop, value in _client_env(prefix, env):
+                settings[prop] = value
+                origins[f"{client}.{prop}"] = var
+        except ValueError as exc:
+            problems.append(str(exc))
+        update[client] = settings
+    return update, origins, problems
+
+
+def apply_env(cfg: TopicsFile, name: str, env: Mapping[str, str] | None = None) -> TopicsFile:
+    """``cfg`` (validated, loaded from ``name``) with the Kafka environment overrides applied (see
+    the module docstring) and every Kafka setting's origin recorded. Raises ConfigError naming
+    the variable for an unusable override: a half-applied environment must not start."""
+    env = os.environ if env is None else env
+    kafka = cfg.kafka
+    update, env_origins, problems = _overrides(kafka, env)
+    if problems:
+        raise ConfigError(name, [f"{name}: {p}" for p in problems])
+    origins = {"bootstrap_servers": name if "bootstrap_servers" in kafka.model_fields_set else "default"}
+    origins.update({f"{client}.{prop}": name for client in CLIENT_ENV_PREFIXES for prop in getattr(kafka, client)})
+    effective = kafka.model_copy(update=update)
+    effective._origins = {**origins, **env_origins}
+    return cfg.model_copy(update={"kafka": effective})
+
+
+def load_topics(path: str | Path, env: Mapping[str, str] | None = None) -> TopicsFile:
+    """The service's config: ``path`` validated, then the environment (``os.environ`` unless
+    ``env`` is given) applied. Every runner and ``scrubber topics`` load through here, so worker
+    processes and the Faust app see the same overrides as the CLI."""
+    return apply_env(load_model(Path(path), TopicsFile, _cross_checks), str(path), env)
+
+
+def parse_topics(text: str, name: str = "topics.yaml", env: Mapping[str, str] | None = None) -> TopicsFile:
+    """``load_topics`` for a config held in memory."""
+    return apply_env(parse_model(text, TopicsFile, name, _cross_checks), name, env)
 
 
 def load_settings(path: str | Path) -> TopicsFile:
     """The same file format for the CLI tools, which use its detectors and policies sections
-    and need no routes."""
+    and need no routes. They never connect to Kafka, so the Kafka environment is not applied:
+    a broker override meant for the service must not break an offline audit."""
     return load_model(Path(path), TopicsFile, lambda cfg: _cross_checks(cfg, require_routes=False))

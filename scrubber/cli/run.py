@@ -8,6 +8,7 @@ import typer
 
 from detectors.yamlconf import ConfigError
 from scrubber.cli.app import app, fail, topics_app
+from scrubber.cli.topics import bootstrap_line
 from scrubber.config import TopicsFile, load_topics
 
 
@@ -93,10 +94,12 @@ def create(
     replication_factor: int = typer.Option(1, "--replication-factor", min=1),
 ) -> None:
     """Create every route's input, output and quarantine topic (inputs of pattern routes are
-    skipped). Existing topics are left as they are."""
+    skipped). Existing topics are left as they are. The admin client gets the bootstrap servers
+    (SCRUBBER_KAFKA_BOOTSTRAP_SERVERS applies) but not the kafka.consumer/producer settings."""
     from scrubber.kafka.admin import create_route_topics
 
     cfg = _load(config)
+    typer.echo(bootstrap_line(cfg.kafka))
     results = create_route_topics(cfg.kafka.bootstrap_servers, cfg.resolved_routes(), partitions, replication_factor)
     for r in results:
         typer.echo(f"{r.topic}: {r.status}{' (' + r.detail + ')' if r.detail else ''}")

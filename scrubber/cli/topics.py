@@ -7,16 +7,36 @@ import typer
 
 from detectors.yamlconf import ConfigError
 from scrubber.cli.app import fail, topics_app
-from scrubber.config import load_topics
+from scrubber.config import CLIENT_ENV_PREFIXES, KafkaSettings, load_topics
+
+
+def bootstrap_line(kafka: KafkaSettings) -> str:
+    """The effective bootstrap servers and where they came from: with an environment override,
+    the file alone no longer tells which cluster a command talks to."""
+    return f"kafka.bootstrap_servers: {kafka.bootstrap_servers} (from {kafka.origin('bootstrap_servers')})"
+
+
+def client_lines(kafka: KafkaSettings) -> list[str]:
+    """Each librdkafka client's extra property names with their origin, never their values
+    (they may be credentials)."""
+    lines: list[str] = []
+    for client in CLIENT_ENV_PREFIXES:
+        props = sorted(getattr(kafka, client))
+        if props:
+            lines.append(f"kafka.{client}: " + ", ".join(f"{p} (from {kafka.origin(f'{client}.{p}')})" for p in props))
+    return lines
 
 
 @topics_app.command("check")
 def check(config: Path = typer.Argument(Path("topics.yaml"), help="the routes file")) -> None:
-    """Validate routes, policies and detector settings; errors name the file, line and key."""
+    """Validate routes, policies and detector settings; errors name the file, line and key.
+    Shows the effective Kafka settings after the SCRUBBER_KAFKA_* environment overrides."""
     try:
         cfg = load_topics(config)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    for line in [bootstrap_line(cfg.kafka), *client_lines(cfg.kafka)]:
+        typer.echo(line)
     for route in cfg.resolved_routes():
         typer.echo(f"route {route.name}: {route.subscription} -> {route.output} "
                    f"(quarantine {route.quarantine}, {route.format}, policy {route.policy.name} "

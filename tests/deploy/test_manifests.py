@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scrubber.config import load_topics
+from scrubber.config import BOOTSTRAP_ENV, load_topics
 from scrubber.keys import PURPOSES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -333,49 +333,47 @@ def test_config_and_key_files_are_mounted():
         assert not any(n.startswith("SCRUBBER_") and n.endswith("_KEY") for n in env), "keys only as files"
 
 
-def test_init_container_renders_the_config_into_the_containers_config_volume():
+def test_containers_mount_the_topics_configmap_where_config_points():
+    """No rendering step: the ConfigMap built from topics.yaml is the config the containers read."""
     spec = pod_spec()
-    (init,) = spec["initContainers"]
-    src, dst = init["command"][-2:]
-    init_mounts = {m["mountPath"]: m["name"] for m in init["volumeMounts"]}
+    assert "initContainers" not in spec, "the bootstrap servers come from the environment now"
     volumes = {v["name"]: v for v in spec["volumes"]}
-    assert volumes[init_mounts[os.path.dirname(src)]]["configMap"]["name"] == "scrubber-topics"
-    config_volume = init_mounts[os.path.dirname(dst)]
-    assert "emptyDir" in volumes[config_volume]
     for c in spec["containers"]:
-        assert arg_value(c["args"], "--config") == dst
-        assert {m["mountPath"]: m["name"] for m in c["volumeMounts"]}[os.path.dirname(dst)] == config_volume
+        config = arg_value(c["args"], "--config")
+        mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+        assert volumes[mounts[os.path.dirname(config)]]["configMap"]["name"] == "scrubber-topics"
+        assert os.path.basename(config) == "topics.yaml", "the ConfigMap's key"
 
 
-def test_init_container_script_renders_topics_yaml_with_the_bootstrap_servers(tmp_path):
-    (init,) = pod_spec()["initContainers"]
-    assert init["command"][:2] == ["python", "-c"]
-    script = init["command"][2]
-    out = tmp_path / "topics.yaml"
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": "broker-0.kafka:9092,broker-1.kafka:9092",
-           "PYTHONPATH": str(ROOT)}
-    res = subprocess.run([sys.executable, "-c", script, str(TOPICS), str(out)], env=env,
-                         capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
-    rendered, original = yaml.safe_load(out.read_text()), yaml.safe_load(TOPICS.read_text())
-    assert rendered["kafka"]["bootstrap_servers"] == "broker-0.kafka:9092,broker-1.kafka:9092"
-    rendered["kafka"]["bootstrap_servers"] = original["kafka"]["bootstrap_servers"]
-    assert rendered == original
-    assert [r.name for r in load_topics(out).resolved_routes()] == [r.name for r in routes()]
-    # An invalid config fails the init container with the loader's located message.
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(TOPICS.read_text().replace("policy: chat", "policy: chaat"))
-    res = subprocess.run([sys.executable, "-c", script, str(bad), str(tmp_path / "o.yaml")], env=env,
-                         capture_output=True, text=True, timeout=60)
-    assert res.returncode != 0 and "unknown policy 'chaat'" in res.stderr
+def test_containers_get_bootstrap_servers_from_the_kafka_configmap():
+    for c in pod_spec()["containers"]:
+        (env,) = [e for e in c["env"] if e["name"] == BOOTSTRAP_ENV]
+        ref = env["valueFrom"]["configMapKeyRef"]
+        (gen,) = [g for g in kustomization()["configMapGenerator"] if g["name"] == ref["name"]]
+        assert any(lit.startswith(ref["key"] + "=") for lit in gen["literals"]), c["name"]
+        assert ref.get("optional") is not True, "a missing ConfigMap key must not start on 127.0.0.1"
 
 
-def test_init_container_reads_bootstrap_servers_from_the_kafka_configmap():
-    (init,) = pod_spec()["initContainers"]
-    (env,) = [e for e in init["env"] if e["name"] == "KAFKA_BOOTSTRAP_SERVERS"]
-    ref = env["valueFrom"]["configMapKeyRef"]
-    (gen,) = [g for g in kustomization()["configMapGenerator"] if g["name"] == ref["name"]]
-    assert any(lit.startswith(ref["key"] + "=") for lit in gen["literals"])
+def test_config_errors_become_the_termination_message():
+    """`scrubber run` fails fast on a bad config (tested in tests/test_config.py); with this
+    policy the located message shows in `kubectl describe pod`, as the old init container's did."""
+    for c in pod_spec()["containers"]:
+        assert c["terminationMessagePolicy"] == "FallbackToLogsOnError", c["name"]
+
+
+def test_containers_configured_like_the_manifests_start_with_the_cluster_broker(tmp_path):
+    """The repository's topics.yaml with the ConfigMap's bootstrap servers in the environment, as
+    a container sees it: valid, the override applied, the source named in `topics check`."""
+    from typer.testing import CliRunner
+
+    from scrubber.cli import app
+    (gen,) = [g for g in kustomization()["configMapGenerator"] if g["name"] == "scrubber-kafka"]
+    bootstrap = dict(lit.split("=", 1) for lit in gen["literals"])["bootstrap-servers"]
+    cfg = load_topics(TOPICS, env={BOOTSTRAP_ENV: bootstrap})
+    assert cfg.kafka.bootstrap_servers == bootstrap and cfg.kafka.origin("bootstrap_servers") == BOOTSTRAP_ENV
+    res = CliRunner().invoke(app, ["topics", "check", str(TOPICS)], env={BOOTSTRAP_ENV: bootstrap})
+    assert res.exit_code == 0, res.output
+    assert f"kafka.bootstrap_servers: {bootstrap} (from {BOOTSTRAP_ENV})" in res.output
 
 
 def test_grace_period_resources_and_scrape_annotations():
@@ -540,13 +538,14 @@ def test_kustomize_build_output_validates_and_wires_the_generated_names(built):
     volumes = {v["name"]: v for v in spec["volumes"]}
     assert any(v.get("configMap", {}).get("name") == topics_cm["metadata"]["name"] for v in volumes.values())
     assert any(v.get("secret", {}).get("secretName") == secret["metadata"]["name"] for v in volumes.values())
-    ref = spec["initContainers"][0]["env"][0]["valueFrom"]["configMapKeyRef"]
-    assert ref["name"] == kafka_cm["metadata"]["name"]
     bootstrap = kafka_cm["data"]["bootstrap-servers"]
+    for c in spec["containers"]:
+        (env,) = [e for e in c["env"] if e["name"] == BOOTSTRAP_ENV]
+        ref = env["valueFrom"]["configMapKeyRef"]
+        assert (ref["name"], ref["key"]) == (kafka_cm["metadata"]["name"], "bootstrap-servers"), c["name"]
+        assert c["image"].startswith("pii-scrubber:")
     for t in one("ScaledObject", built)["spec"]["triggers"]:
         assert t["metadata"]["bootstrapServers"] == bootstrap
-    for c in spec["containers"] + spec["initContainers"]:
-        assert c["image"].startswith("pii-scrubber:")
 
 
 def test_plain_apply_k_is_refused_so_the_readme_command_matters(tmp_path):
@@ -617,7 +616,8 @@ def test_compose_commands_match_the_image_and_the_cli():
     services = compose()["services"]
     assert services["scrubber"]["command"] == dockerfile_cmd()
     mounts = dict(v.split(":")[1::-1][:2] for v in services["scrubber"]["volumes"])
-    assert mounts["/etc/scrubber/topics.yaml"] == "./compose/topics.yaml"
+    assert (DEPLOY / mounts["/etc/scrubber/topics.yaml"]).resolve() == TOPICS.resolve(), \
+        "the repository's topics.yaml, not a copy"
     create = services["topics-create"]["command"]
     assert create[:2] == ["topics", "create"] and arg_value(create, "--config") == "/etc/scrubber/topics.yaml"
     assert services["topics-create"]["volumes"] == services["scrubber"]["volumes"]
@@ -627,13 +627,16 @@ def test_compose_commands_match_the_image_and_the_cli():
     assert int(services["scrubber"]["stop_grace_period"].rstrip("s")) > TXN_TIMEOUT_S
 
 
-def test_compose_topics_yaml_is_the_repository_one_with_the_compose_broker():
-    ours = yaml.safe_load((DEPLOY / "compose" / "topics.yaml").read_text())
-    repo = yaml.safe_load(TOPICS.read_text())
-    assert ours["kafka"]["bootstrap_servers"] == "kafka:9092"
-    ours["kafka"]["bootstrap_servers"] = repo["kafka"]["bootstrap_servers"]
-    assert ours == repo, "deploy/compose/topics.yaml drifted from topics.yaml (only bootstrap_servers may differ)"
-    load_topics(DEPLOY / "compose" / "topics.yaml")
+def test_compose_points_the_repository_topics_yaml_at_the_compose_broker():
+    services = compose()["services"]
+    kafka = services["kafka"]
+    internal = re.search(r"INTERNAL://([^,]+)", kafka["environment"]["KAFKA_ADVERTISED_LISTENERS"]).group(1)
+    for name in ("scrubber", "topics-create"):
+        env = services[name]["environment"]
+        assert env[BOOTSTRAP_ENV] == internal == f"{kafka['hostname']}:9092", name
+        cfg = load_topics(TOPICS, env={k: str(v) for k, v in env.items()})
+        assert cfg.kafka.bootstrap_servers == internal and cfg.kafka.origin("bootstrap_servers") == BOOTSTRAP_ENV
+    assert not (DEPLOY / "compose" / "topics.yaml").exists(), "a copy would drift from topics.yaml"
 
 
 def test_prometheus_scrapes_every_route_worker_of_the_scrubber():
