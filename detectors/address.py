@@ -28,6 +28,8 @@ mostly the sentence going on.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+
 import regex
 
 from detectors.base import Detector
@@ -155,13 +157,13 @@ class _Tok:
         self.start, self.end, self.text, self.low = start, end, text, text.lower()
 
 
-def _words_at(text: str, pos: int, limit: int = 8) -> list[_Tok]:
-    """Word tokens from ``pos`` separated by one or two spaces (never a line break or a comma)."""
-    out: list[_Tok] = []
-    while len(out) < limit:
+def _iter_words(text: str, pos: int, limit: int) -> Iterator[_Tok]:
+    """Word tokens from ``pos`` separated by one or two spaces (never a line break or a comma),
+    one at a time: a caller that stops at the first stop word builds no tokens after it."""
+    for _ in range(limit):
         m = _WORD.match(text, pos)
         if m is None:
-            break
+            return
         end = m.end()
         # a trailing '.' belongs to abbreviations ('u.', 'Ave.'), not to a sentence end: keep it
         # only when the token is short
@@ -169,12 +171,26 @@ def _words_at(text: str, pos: int, limit: int = 8) -> list[_Tok]:
         if w.endswith(".") and len(w) > 5 and not w.lower().endswith(("str.",)):
             end -= 1
             w = w[:-1]
-        out.append(_Tok(m.start(), end, w))
+        yield _Tok(m.start(), end, w)
         sp = _SEP_SPACE.match(text, end)
         if sp is None:
-            break
+            return
         pos = sp.end()
-    return out
+
+
+def _words_at(text: str, pos: int, limit: int = 8) -> list[_Tok]:
+    """The first ``limit`` tokens of ``_iter_words``."""
+    return list(_iter_words(text, pos, limit))
+
+
+# First characters of every ``_UNIT`` match: the letters' two cases, and 'ſ', which matches 's'
+# case-insensitively. Testing them first spares a regex call on most words.
+_UNIT_INITIALS = frozenset("aAsSſuUfFrRbB")
+
+
+def _unit_at(text: str, tok: _Tok) -> bool:
+    """Whether a unit ('Apt. 4', 'suite 100') starts at ``tok``."""
+    return tok.text[0] in _UNIT_INITIALS and _UNIT.match(text, tok.start) is not None
 
 
 def _is_street_word(low: str) -> bool:
@@ -292,9 +308,8 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
         end = box.end()
         street_word = strong_word = True
     else:
-        toks = _words_at(text, pos, 7) if pos > num_end else []
-        for t in toks:
-            if t.low in _STOP and t.low not in _LINK or _UNIT.match(text, t.start):
+        for t in _iter_words(text, pos, 7) if pos > num_end else ():
+            if t.low in _STOP and t.low not in _LINK or _unit_at(text, t):
                 break
             words.append(t)
         if words and words[0].low in _LINK:
@@ -382,7 +397,8 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
                 if t.low in _LINK and (k > 0 or t.text[0].isupper()):
                     place.append(t)
                     continue
-                if t.low in _STOP and not (caps and t.text.isupper()) or _UNIT.match(text, t.start) or k > 0 and _country_at(text, t.start) > 0:
+                if t.low in _STOP and not (caps and t.text.isupper()) or _unit_at(text, t) \
+                        or k > 0 and _country_at(text, t.start) > 0:
                     break
                 if k > 0 and len(t.text) <= 3 and _REGION.fullmatch(t.text):
                     break
