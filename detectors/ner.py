@@ -61,6 +61,7 @@ _WORD = regex.compile(r"\p{L}[\p{L}\p{M}'’\-]*")
 
 _TITLES = regex.compile(r"^(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|dame|lord|lady|rev|fr|sr|jr)\.?\s+)+",
                         regex.IGNORECASE)
+_ARTICLE = regex.compile(r"^(?:the|The|THE)\s+")
 _TRIM_LEFT = regex.compile(r"^[\s\"'“”‘’`(\[{<>@#*_~.,;:!?-]+")
 _TRIM_RIGHT = regex.compile(r"(?:['’]s|['’])?[\s\"'“”‘’`)\]}<>*_~.,;:!?-]*$", regex.IGNORECASE)
 
@@ -407,7 +408,8 @@ def _to_findings(spans: tuple, offset: int) -> list[Finding]:
 
 
 def clean_span(text: str, start: int, end: int, entity: str) -> tuple[int, int] | None:
-    """Trim punctuation, possessives and (for PERSON) leading titles; None if nothing is left."""
+    """Trim punctuation, possessives, leading titles (PERSON) or a leading article (the others);
+    None if nothing is left."""
     surface = text[start:end]
     m = _TRIM_LEFT.match(surface)
     if m:
@@ -415,6 +417,11 @@ def clean_span(text: str, start: int, end: int, entity: str) -> tuple[int, int] 
         surface = surface[m.end():]
     if entity == "PERSON":
         m = _TITLES.match(surface)
+        if m and m.end() < len(surface):
+            start += m.end()
+            surface = surface[m.end():]
+    else:
+        m = _ARTICLE.match(surface)     # "the European Union": the name starts after the article
         if m and m.end() < len(surface):
             start += m.end()
             surface = surface[m.end():]

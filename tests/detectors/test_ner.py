@@ -19,6 +19,12 @@ def test_split_sentences_offsets_exact():
     assert [text[s:e] for s, e in spans] == ["Hi there.", "Mr. Smith went to Washington!", "New line here"]
 
 
+def test_clean_span_drops_a_leading_article_outside_person():
+    text = "talks with the European Union"
+    assert clean_span(text, 11, len(text), "ORGANIZATION") == (15, len(text))
+    assert clean_span("The Hague", 0, 9, "LOCATION") == (4, 9)
+
+
 def test_clean_span():
     text = "Mr. John Smith's car"
     s, e = clean_span(text, 0, 16, "PERSON")
