@@ -121,8 +121,8 @@ class Aggregator:
         self.records += len(result.lines)
         self.records_per_source[result.src] += len(result.lines)
         for i, row in enumerate(result.leaves):
-            for name, facts in row:
-                for entity, vfp, masked in facts.hits:
+            for name, (hits, _, _) in row:
+                for entity, vfp, masked in hits:
                     self._hit(entity, name, vfp, masked, result, i, first + i)
         for i, reason in result.failures.items():
             self.scan_failure_count += 1

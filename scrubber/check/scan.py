@@ -40,19 +40,14 @@ class ScanConfig:
     detection_cache: int = 100_000   # texts whose detection is remembered (0: off)
 
 
-@dataclass(frozen=True, slots=True)
-class TextFacts:
-    """What the check keeps of one scanned text: its findings at or above the policy's minimum
-    score as (entity, fingerprint, masked example), the user-combination entity bits, and why
-    detection failed if it did. A pure function of the text, so it is worked out once per
-    distinct text and shared by every record that repeats it (query logs repeat heavily)."""
-
-    hits: tuple[tuple[str, int, str], ...] = ()
-    bits: int = 0
-    failure: str | None = None
-
-
-NO_FACTS = TextFacts()
+#: What the check keeps of one scanned text: ``(hits, bits, failure)``. ``hits`` are its findings
+#: at or above the policy's minimum score as (entity, fingerprint, masked example), ``bits`` the
+#: user-combination entity bits, ``failure`` why detection failed if it did. A pure function of the
+#: text, so it is worked out once per distinct text and shared by every record that repeats it
+#: (query logs repeat heavily). A plain tuple: with --jobs, results cross a process boundary, and
+#: a tuple pickles about ten times faster than a dataclass.
+TextFacts = tuple[tuple[tuple[str, int, str], ...], int, "str | None"]
+NO_FACTS: TextFacts = ((), 0, None)
 
 
 @dataclass
@@ -138,7 +133,7 @@ class Scanner:
             hits.append((f.entity, self.fp.fp(f.entity, normalize_finding(f.entity, surface)),
                          masked_example(surface, f.entity)))
             bits |= self.entity_bits.get(f.entity, 0)
-        return TextFacts(tuple(hits), bits, detection.failure)
+        return tuple(hits), bits, detection.failure
 
     def scan(self, batch: Batch) -> BatchResult:
         values = batch.values
@@ -146,7 +141,7 @@ class Scanner:
         if all(type(v) is str for v in values):
             entries = self.memo.entries(values)
             leaves: list[Leaves] = [((TEXT_FIELD, facts),) for _, facts in entries]
-            failures = {i: facts.failure for i, (_, facts) in enumerate(entries) if facts.failure}
+            failures = {i: facts[2] for i, (_, facts) in enumerate(entries) if facts[2]}
             fds = [[FieldDetection((), v, det)] for v, (det, _) in zip(values, entries)] if release else None
         else:
             fds = self.engine.detect_values(values)
@@ -154,7 +149,7 @@ class Scanner:
                       for row in fds]
             failures = {}
             for i, row in enumerate(leaves):
-                failed = next((f.failure for _, f in row if f.failure is not None), None)
+                failed = next((f[2] for _, f in row if f[2] is not None), None)
                 if failed:
                     failures[i] = failed
         result = BatchResult(batch.src, batch.lines, batch.rids, leaves, failures)
@@ -172,8 +167,8 @@ class Scanner:
 
     def _record(self, value: Any, row: Leaves, failed: str | None, fds: list[FieldDetection] | None) -> RecordFacts:
         rf = RecordFacts(failure=failed)
-        for _, facts in row:
-            rf.bits |= facts.bits
+        for _, (_, bits, _) in row:
+            rf.bits |= bits
         if isinstance(value, dict):
             self._structured(value, rf)
         if fds is not None and self.cfg.release_policy is not None and not failed:

@@ -173,5 +173,5 @@ def test_repeated_text_cache_gives_the_same_findings() -> None:
         scanner = Scanner(cfg)
         results.append([(line, entity, vfp) for result in (scanner.scan(batch), scanner.scan(batch))
                         for line, row in zip(result.lines, result.leaves)
-                        for _, facts in row for entity, vfp, _ in facts.hits])
+                        for _, (hits, _, _) in row for entity, vfp, _ in hits])
     assert results[0] == results[1] and len(results[0]) == 2 * 9
