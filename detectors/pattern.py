@@ -35,13 +35,6 @@ def lower_same_length(text: str) -> str:
     return "".join(low if len(low) == 1 else ch for ch, low in ((c, c.lower()) for c in text))
 
 
-def _word_alternation(words: Iterable[str]) -> regex.Pattern | None:
-    words = sorted({w.lower() for w in words}, key=len, reverse=True)
-    if not words:
-        return None
-    return regex.compile(r"(?<![a-z0-9])(?:" + "|".join(regex.escape(w) for w in words) + r")(?![a-z0-9])")
-
-
 # The regex module's per-call ``timeout`` costs ~5 us per call, more than most of our matches.
 # Builtin rules are proven bounded by tests/detectors/test_packs.py (adversarial inputs far longer
 # than this), so on texts up to this length they run without it; the deadline is still checked
@@ -118,15 +111,12 @@ class CompiledRule:
     rx: regex.Pattern
     keywords: tuple[str, ...]
     validator: Validator | None
-    context: regex.Pattern | None
-    negative: regex.Pattern | None
     tier: int
     trusted: bool = False
-    context_words: frozenset[str] = frozenset()
-    negative_words: frozenset[str] = frozenset()
+    context_words: tuple[str, ...] = ()
+    negative_words: tuple[str, ...] = ()
     detector_id: str = ""
     digit_led: bool = False
-    uses_words: bool = False  # has context words, so ``findings`` wants ``present``
 
     @classmethod
     def build(cls, rule: Rule, pack: str) -> "CompiledRule":
@@ -140,59 +130,48 @@ class CompiledRule:
         return cls(rule=rule, pack=pack, rx=rx,
                    keywords=tuple(k.lower() for k in rule.keywords),
                    validator=get_validator(rule.validator) if rule.validator else None,
-                   context=_word_alternation(rule.context),
-                   negative=_word_alternation(rule.negative_context),
                    tier=TIERS[rule.tier],
                    trusted=is_builtin_rule(rule, pack),
-                   context_words=frozenset(w.lower() for w in rule.context),
-                   negative_words=frozenset(w.lower() for w in rule.negative_context),
+                   context_words=tuple(sorted({w.lower() for w in rule.context})),
+                   negative_words=tuple(sorted({w.lower() for w in rule.negative_context})),
                    detector_id=f"{pack}.{rule.id}",
-                   digit_led=_digit_led(rule.pattern),
-                   uses_words=bool(rule.context or rule.negative_context))
+                   digit_led=_digit_led(rule.pattern))
 
     def applies(self, lower: str, ndigits: int) -> bool:
         if ndigits < self.rule.min_digits:
             return False
         return not self.keywords or any(k in lower for k in self.keywords)
 
-    def findings(self, text: str, lower: str, deadline: float,
-                 present: set[str] | frozenset[str] | None = None, first_digit: int = 0,
+    def findings(self, text: str, lower: str, deadline: float, first_digit: int = 0,
                  first: regex.Match | None = None) -> list[Finding]:
-        """Findings of this rule in ``text``. ``present``, when given, holds every keyword and
-        context word of the detector that occurs in the text (as a substring): context windows
-        are searched only for words that occur somewhere at all. ``first_digit``, when given, is
-        the index of the text's first digit: rules whose matches start with a digit begin there.
-        ``first``, when given, is this (trusted) rule's first match, already searched for by the
-        caller's prefilter: it is not searched for twice."""
+        """Findings of this rule in ``text``. ``first_digit``, when given, is the index of the
+        text's first digit: rules whose matches start with a digit begin there. ``first``, when
+        given, is this (trusted) rule's first match, already searched for by the caller's
+        prefilter: it is not searched for twice."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise BudgetExceeded
         if self.trusted and len(text) <= TRUSTED_MAX_CHARS:
             # ``search`` first: most calls find nothing, and a failed search costs less than
-            # building an iterator and a list.
+            # building an iterator and a list (so does a failed search for a second match).
             m = first if first is not None else self.rx.search(text, first_digit if self.digit_led else 0)
             if m is None:
                 return []
-            matches = [m, *self.rx.finditer(text, m.end() if m.end() > m.start() else m.end() + 1)] \
-                if m.end() < len(text) else [m]
+            rest = m.end() if m.end() > m.start() else m.end() + 1
+            matches = [m, *self.rx.finditer(text, rest)] \
+                if m.end() < len(text) and self.rx.search(text, rest) is not None else [m]
         else:
             try:
                 matches = list(self.rx.finditer(text, first_digit if self.digit_led else 0, timeout=remaining))
             except TimeoutError:
                 raise BudgetExceeded from None
-        if not matches:
-            return []
+        return self._findings(text, lower, matches) if matches else []
+
+    def _findings(self, text: str, lower: str, matches: list[regex.Match]) -> list[Finding]:
         rule = self.rule
         group = rule.group
         validator = self.validator
-        if present is None:
-            negative: regex.Pattern | tuple[str, ...] | None = self.negative
-            context: regex.Pattern | tuple[str, ...] | None = self.context
-        else:
-            # Only the context words that occur in the text at all are looked for, with
-            # ``str.find`` (see ``_near``); most texts hold none of a rule's context words.
-            negative = tuple(self.negative_words.intersection(present)) if self.negative is not None else None
-            context = tuple(self.context_words.intersection(present)) if self.context is not None else None
+        words: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         out = []
         for m in matches:
             start, end = m.span(group) if group else m.span()
@@ -200,7 +179,13 @@ class CompiledRule:
                 continue
             if validator is not None and not validator(text[start:end]):
                 continue
-            score = self._score(lower, start, end, negative, context)
+            if words is None:
+                # Context windows are searched only for the words that occur in the text at
+                # all (``in`` on the whole text), with ``str.find`` (see ``_near``): most texts
+                # hold none of a rule's context words.
+                words = (tuple(w for w in self.negative_words if w in lower),
+                         tuple(w for w in self.context_words if w in lower))
+            score = self._score(lower, start, end, *words)
             if score > 0:
                 out.append(Finding(start, end, rule.entity, score, self.detector_id, self.tier))
         return out
@@ -219,13 +204,10 @@ class CompiledRule:
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
-def _near(lower: str, words, lo: int, start: int, end: int, hi: int) -> bool:
-    """Whether one of ``words`` (a compiled ``_word_alternation`` or a tuple of words) occurs as a
-    whole word inside ``lower[lo:start]`` or ``lower[end:hi]``. The tuple form is the same test
-    done with ``str.find``: a word counts when it lies entirely inside a window, is not preceded
-    by a letter or digit, and is not followed by one inside the window."""
-    if isinstance(words, regex.Pattern):
-        return bool(words.search(lower, lo, start) or words.search(lower, end, hi))
+def _near(lower: str, words: tuple[str, ...], lo: int, start: int, end: int, hi: int) -> bool:
+    """Whether one of ``words`` occurs as a whole word inside ``lower[lo:start]`` or
+    ``lower[end:hi]``: a word counts when it lies entirely inside a window, is not preceded by a
+    letter or digit, and is not followed by one inside the window."""
     n = len(lower)
     for a, b in ((lo, start), (end, min(hi, n))):
         for w in words:
@@ -256,8 +238,7 @@ def _bits(mask: int) -> list[int]:
 
 
 class _KeywordIndex:
-    """Which rules have a keyword in a text, and which words occur in it, with ``in`` semantics,
-    in a few microseconds.
+    """Which rules have a keyword in a text (``in`` semantics), in a few microseconds.
 
     Testing every keyword with ``kw in text`` costs ~50 ns per keyword, and one regex alternation
     of them is slower still (neither ``re`` nor ``regex`` builds a trie; a hand-built trie regex
@@ -268,52 +249,38 @@ class _KeywordIndex:
     (bit i: rule i). A text's mask is the OR over its tokens: one dict lookup per token.
     Keywords with digits are tested with ``in`` directly (there are few); keywords with spaces
     ('date of birth') only when their longest word occurs, which a token signals with a bit
-    above the rules' bits. The words that occur (keywords and context words, for context
-    scoring) are wanted only once a rule has matched, so they come from a second memo, then.
+    above the rules' bits.
     """
 
     _MEMO_MAX = 200_000
 
-    def __init__(self, rule_keywords: Sequence[Iterable[str]], context_words: Iterable[str]) -> None:
+    def __init__(self, rule_keywords: Sequence[Iterable[str]]) -> None:
         rule_bits: dict[str, int] = {}
         for i, kws in enumerate(rule_keywords):
             for k in kws:
                 rule_bits[k] = rule_bits.get(k, 0) | 1 << i
         self.rule_all = (1 << len(rule_keywords)) - 1
-        kws = set(rule_bits) | set(context_words)
-        self.digit_kws = tuple(sorted(k for k in kws if any(c.isdigit() for c in k)))
-        spaced = {k for k in kws - set(self.digit_kws) if k.split() != [k]}
-        self.simple = tuple(sorted(kws - set(self.digit_kws) - spaced))
+        digit_kws = {k for k in rule_bits if any(c.isdigit() for c in k)}
+        spaced = {k for k in rule_bits.keys() - digit_kws if k.split() != [k]}
+        self._digit_kws = tuple((k, rule_bits[k]) for k in sorted(digit_kws))
+        token_bits = {k: rule_bits[k] for k in rule_bits.keys() - digit_kws - spaced}
+        # Spaced keywords by their longest word (the gate); each gate gets a bit.
         by_gate: dict[str, list[str]] = {}
         for k in sorted(spaced):
             by_gate.setdefault(max(k.split(), key=len), []).append(k)
-        self.by_gate = {g: tuple(ks) for g, ks in by_gate.items()}
-        self.gate_keys = frozenset(by_gate)
-        self._digit_rules = tuple((k, rule_bits[k]) for k in self.digit_kws if k in rule_bits)
-        # Gates of spaced rule keywords get a bit each, above the rules' bits.
-        token_bits = {k: rule_bits.get(k, 0) for k in (*self.simple, *self.by_gate)}
         self._gates: list[tuple[int, tuple[tuple[str, int], ...]]] = []
-        for g, ks in self.by_gate.items():
-            group = tuple((k, rule_bits[k]) for k in ks if k in rule_bits)
-            if group:
-                bit = 1 << (len(rule_keywords) + len(self._gates))
-                self._gates.append((bit, group))
-                token_bits[g] |= bit
+        for g, ks in by_gate.items():
+            bit = 1 << (len(rule_keywords) + len(self._gates))
+            self._gates.append((bit, tuple((k, rule_bits[k]) for k in ks)))
+            token_bits[g] = token_bits.get(g, 0) | bit
         self._token_bits = token_bits
-        memo_words = sorted(token_bits)
-        self._singles = tuple(k for k in memo_words if len(k) == 1)
+        self._singles = tuple(k for k in sorted(token_bits) if len(k) == 1)
         by_bigram: dict[str, list[str]] = {}
-        for k in memo_words:
+        for k in sorted(token_bits):
             if len(k) > 1:
                 by_bigram.setdefault(k[:2], []).append(k)
         self._by_bigram = {b: tuple(ks) for b, ks in by_bigram.items()}
         self._masks: dict[bytes, int] = {}
-        self._words: dict[bytes, frozenset[str]] = {}
-
-    @staticmethod
-    def tokens(lower: str) -> list[bytes]:
-        """The memo keys of a lower-cased text: its tokens, in UTF-8 with digits folded."""
-        return utf8(lower).translate(_FOLD_BYTES).split()
 
     def _contained(self, token: str) -> list[str]:
         """Memo words inside ``token``, found via their first two characters: linear in the
@@ -329,17 +296,15 @@ class _KeywordIndex:
     def _learn(self, token: bytes) -> int:
         if len(self._masks) >= self._MEMO_MAX:
             self._masks.clear()
-            self._words.clear()
-        found = self._contained(token.decode("utf-8", "surrogatepass"))
         mask = 0
-        for k in found:
+        for k in self._contained(token.decode("utf-8", "surrogatepass")):
             mask |= self._token_bits[k]
         self._masks[token] = mask
-        self._words[token] = frozenset(found)
         return mask
 
     def rules(self, tokens: Iterable[bytes], lower: str) -> int:
-        """Bitmask of the rules with a keyword in the text (``tokens`` are its ``tokens``)."""
+        """Bitmask of the rules with a keyword in ``lower``; ``tokens`` are its tokens, in UTF-8
+        with digits folded (the memo keys)."""
         get = self._masks.get
         mask = 0
         for token in tokens:
@@ -352,31 +317,10 @@ class _KeywordIndex:
                         if k in lower:
                             mask |= bits
             mask &= self.rule_all
-        for k, bits in self._digit_rules:
+        for k, bits in self._digit_kws:
             if k in lower:
                 mask |= bits
         return mask
-
-    def present(self, lower: str, tokens: Iterable[bytes] | None = None) -> set[str]:
-        """Every keyword and context word that occurs in ``lower`` (as a substring)."""
-        words = self._words
-        out: set[str] = set()
-        for token in self.tokens(lower) if tokens is None else tokens:
-            found = words.get(token)
-            if found is None:
-                self._learn(token)
-                found = words[token]
-            if found:
-                out |= found
-        for k in self.digit_kws:
-            if k in lower:
-                out.add(k)
-        if out:
-            for g in self.gate_keys.intersection(out):
-                for k in self.by_gate[g]:
-                    if k in lower:
-                        out.add(k)
-        return out
 
 
 @dataclass(slots=True)
@@ -386,8 +330,6 @@ class _Features:
     lower: str
     first_digit: int
     chosen: list[int]
-    tokens: list[bytes]
-    words: set[str] | None = None  # filled on first need (a rule with context words matched)
 
 
 class PatternDetector(Detector):
@@ -405,8 +347,7 @@ class PatternDetector(Detector):
 
     def __init__(self, packs: Iterable[Pack]) -> None:
         self.rules = [CompiledRule.build(rule, pack.pack) for pack in packs for rule in pack.rules]
-        self._index = _KeywordIndex([r.keywords for r in self.rules],
-                                    (k for r in self.rules for k in (*r.context_words, *r.negative_words)))
+        self._index = _KeywordIndex([r.keywords for r in self.rules])
         self._free_bits = sum(1 << i for i, r in enumerate(self.rules) if not r.keywords)
         self._levels = sorted({r.rule.min_digits for r in self.rules})
         # _level_masks[n]: the rules whose min_digits is among the n lowest levels.
@@ -431,25 +372,14 @@ class PatternDetector(Detector):
         raw = utf8(lower)
         ndigits = len(raw) - len(raw.translate(None, _DIGIT_BYTES))
         first_digit = _HAS_DIGIT.search(text).start() if ndigits else 0
-        tokens = raw.translate(_FOLD_BYTES).split()
-        mask = self._index.rules(tokens, lower)
+        mask = self._index.rules(raw.translate(_FOLD_BYTES).split(), lower)
         key = (mask | self._free_bits) & self._level_masks[bisect_right(self._levels, ndigits)]
         chosen = self._chosen_memo.get(key)
         if chosen is None:
             if len(self._chosen_memo) >= 50_000:
                 self._chosen_memo.clear()
             chosen = self._chosen_memo[key] = _bits(key)
-        return _Features(lower, first_digit, chosen, tokens)
-
-    def _words(self, f: _Features) -> set[str]:
-        if f.words is None:
-            f.words = self._index.present(f.lower, f.tokens)
-        return f.words
-
-    def _run(self, rule: CompiledRule, text: str, f: _Features, deadline: float,
-             first: regex.Match | None = None) -> list[Finding]:
-        return rule.findings(text, f.lower, deadline, self._words(f) if rule.uses_words else None,
-                             f.first_digit, first)
+        return _Features(lower, first_digit, chosen)
 
     def detect(self, text: str, deadline: float) -> list[Finding]:
         f = self._features(text)
@@ -466,7 +396,7 @@ class PatternDetector(Detector):
                 first = rule.rx.search(text, f.first_digit if rule.digit_led else 0)
                 if first is None:
                     continue
-            found = self._run(rule, text, f, deadline, first)
+            found = rule.findings(text, f.lower, deadline, f.first_digit, first)
             if found:
                 out.extend(found)
         return out
@@ -505,8 +435,9 @@ class PatternDetector(Detector):
         for j, text in enumerate(texts):
             if errors[j] is None and later[j]:
                 try:
+                    f = feats[j]
                     for i in later[j]:
-                        found = self._run(rules[i], text, feats[j], deadlines[j])
+                        found = rules[i].findings(text, f.lower, deadlines[j], f.first_digit)
                         if found:
                             chunks[j].append((i, found))
                 except Exception as exc:  # noqa: BLE001
@@ -539,7 +470,7 @@ class PatternDetector(Detector):
             if first is None:
                 continue
             try:
-                found = self._run(rule, text, f, deadlines[j], first)
+                found = rule.findings(text, f.lower, deadlines[j], f.first_digit, first)
             except Exception as exc:  # noqa: BLE001
                 errors[j] = exc
                 continue
