@@ -171,7 +171,9 @@ class CompiledRule:
         rule = self.rule
         group = rule.group
         validator = self.validator
-        words: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        # (negative, context) words in the text: found on first need, if the rule has any
+        words: tuple[tuple[str, ...], tuple[str, ...]] | None = \
+            None if self.negative_words or self.context_words else ((), ())
         out = []
         for m in matches:
             start, end = m.span(group) if group else m.span()

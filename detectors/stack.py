@@ -80,7 +80,8 @@ class DetectorStack:
             else [[] for _ in texts]
         failures: list[str | None] = [None] * len(texts)
         for det in self.detectors:
-            live = [i for i, f in enumerate(failures) if f is None]
+            live = range(len(texts)) if failures.count(None) == len(texts) \
+                else [i for i, f in enumerate(failures) if f is None]
             if not live:
                 break
             # The budget is per text and per detector. Within a pass, the k-th live text must be
@@ -89,7 +90,7 @@ class DetectorStack:
             # worth, and earlier detectors' work is never charged to a later one.
             start = time.monotonic()
             deadlines = [start + budget * (k + 1) for k in range(len(live))]
-            batch = [texts[i] for i in live]
+            batch = texts if isinstance(live, range) else [texts[i] for i in live]
             if det.sees_prior:
                 results = det.detect_batch(batch, deadlines, prior=[raw[i] for i in live])
             else:

@@ -534,7 +534,12 @@ def clock(text: str) -> bool:
     hour = int(parts[0])
     if ("a" in text or "A" in text or "p" in text or "P" in text) and not 1 <= hour <= 12:
         return False
-    return hour <= 23 and all(int(p) <= 59 for p in parts[1:3])
+    if hour > 23:
+        return False
+    for p in parts[1:3]:
+        if int(p) > 59:
+            return False
+    return True
 
 
 @validator("fedex")
