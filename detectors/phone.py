@@ -126,19 +126,27 @@ class PhoneDetector(Detector):
 
     def _validate(self, text: str, matches: list) -> list[Finding]:
         out: list[Finding] = []
-        lower = None
+        self._text, self._lower = text, None
         for m in matches:
             cand = m.group()
             if cand.isdigit() and not 10 <= len(cand) <= 11:
                 continue  # a bare run of digits is a phone number only as a NANP number
-            if lower is None:
-                lower = text.lower()
-            found = self._best(text, lower, m.start(), cand)
+            found = self._best(m.start(), cand)
             if found:
                 out.append(found)
         return out
 
-    def _best(self, text: str, lower: str, start: int, cand: str) -> Finding | None:
+    _text: str = ""
+    _lower: str | None = None
+
+    def _lowered(self) -> str:
+        """The lower-cased text being validated, made on first need: most candidates are
+        rejected on their shape alone (dates, versions, card numbers)."""
+        if self._lower is None:
+            self._lower = self._text.lower()
+        return self._lower
+
+    def _best(self, start: int, cand: str) -> Finding | None:
         """The longest leading run of digit groups of ``cand`` that is a phone number."""
         ext = _EXT.search(cand) if "x" in cand or "e" in cand else None
         core = cand[:ext.start()] if ext else cand
@@ -148,20 +156,22 @@ class PhoneDetector(Detector):
             return None  # card numbers and IBANs in groups of four
         ends = [g.end() for g in found]
         self._ctx_cache = None
+        ndig = sum(map(len, groups))
         for n in range(len(groups), 0, -1):
-            ndig = sum(map(len, groups[:n]))
+            if n < len(groups):
+                ndig -= len(groups[n])
             if ndig < 7:
                 break
             if ndig > 15:
                 continue
             end = ends[n - 1]
             span_end = start + (len(cand) if ext and n == len(groups) else end)
-            score = self._score(lower, start, span_end, core[:end], groups[:n])
+            score = self._score(start, span_end, core[:end], groups[:n])
             if score:
                 return Finding(start, span_end, "PHONE_NUMBER", score, self.id, TIER_PATTERN)
         return None
 
-    def _score(self, lower: str, start: int, end: int, piece: str, groups: list[str]) -> float:
+    def _score(self, start: int, end: int, piece: str, groups: list[str]) -> float:
         intl = piece[0] == "+" or piece.startswith("00")
         parens = "(" in piece
         seps = len(groups) > 1 or parens
@@ -171,47 +181,47 @@ class PhoneDetector(Detector):
             if num is None:
                 return 0.0
             if phonenumbers.is_valid_number(num):
-                return 0.6 if self._neg(lower, start) else 0.95
+                return 0.6 if self._neg(start) else 0.95
             if phonenumbers.is_possible_number(num) and len(groups) > 1:
-                return 0.7 if self._ctx(lower, start, end) else 0.6
+                return 0.7 if self._ctx(start, end) else 0.6
             return 0.0
-        lens = [len(g) for g in groups]
+        lens = list(map(len, groups))
         # Version strings, IPs and decimals: single-digit groups, dotted quads, dates.
-        if any(x == 1 for x in lens[1:]) or (lens[0] == 1 and groups[0] != "1" and len(lens) > 1):
+        if 1 in lens[1:] or (lens[0] == 1 and groups[0] != "1" and len(lens) > 1):
             return 0.0
-        if "." in piece and len(lens) == 4 and all(x <= 3 for x in lens):
+        if "." in piece and len(lens) == 4 and max(lens) <= 3:
             return 0.0
         if not seps:
             # A bare run of digits is a phone number only with a phone word near and no id word.
-            if _nanp_valid(digits) and self._ctx(lower, start, end) and not self._neg(lower, start):
+            if _nanp_valid(digits) and self._ctx(start, end) and not self._neg(start):
                 return 0.75
             return 0.0
         if _DATE_SHAPE.match(piece):
             return 0.0
         if _nanp_valid(digits):
             if _NANP_SHAPE.match(piece):
-                ctx = self._ctx(lower, start, end)
+                ctx = self._ctx(start, end)
                 if ctx:
                     return 0.95
-                return 0.5 if self._neg(lower, start) else 0.85
-            if self._ctx(lower, start, end):
-                return 0.5 if self._neg(lower, start) else 0.9
+                return 0.5 if self._neg(start) else 0.85
+            if self._ctx(start, end):
+                return 0.5 if self._neg(start) else 0.9
         trunk = digits[0] == "0" or parens
         ctx = None
         if not trunk:
-            ctx = self._ctx(lower, start, end)
+            ctx = self._ctx(start, end)
             if not ctx:
                 return 0.0
-        if self._neg(lower, start):
+        if self._neg(start):
             return 0.0
         for region in _regions_for(digits):
             num = _parse(piece, region)
             if num is not None and phonenumbers.is_valid_number_for_region(num, region):
                 if ctx is None:
-                    ctx = self._ctx(lower, start, end)
+                    ctx = self._ctx(start, end)
                 return 0.8 if ctx else 0.6
         if ctx is None:
-            ctx = self._ctx(lower, start, end)
+            ctx = self._ctx(start, end)
         if ctx:
             for region in ("US",) + _REGIONS[:8]:
                 num = _parse(piece, region)
@@ -221,9 +231,10 @@ class PhoneDetector(Detector):
 
     _ctx_cache: tuple[int, bool] | None = None
 
-    def _ctx(self, lower: str, start: int, end: int) -> bool:
+    def _ctx(self, start: int, end: int) -> bool:
         """A phone word within the window before ``start`` or after ``end`` (memoised for the
         candidate being examined: its shorter prefixes share the window before it)."""
+        lower = self._lowered()
         cached = self._ctx_cache
         if cached is not None and cached[0] == start:
             before = cached[1]
@@ -232,9 +243,9 @@ class PhoneDetector(Detector):
             self._ctx_cache = (start, before)
         return before or _CONTEXT.search(lower, end, end + _WINDOW) is not None
 
-    @staticmethod
-    def _neg(lower: str, start: int) -> bool:
-        return _NEGATIVE.search(lower, max(0, start - 24), start) is not None
+    def _neg(self, start: int) -> bool:
+        """An id word ('order', 'ticket', ...) right before ``start``."""
+        return _NEGATIVE.search(self._lowered(), max(0, start - 24), start) is not None
 
 
 def _region_lengths() -> dict[str, tuple[str, frozenset[int]]]:
