@@ -138,7 +138,7 @@ class Scanner:
     def scan(self, batch: Batch) -> BatchResult:
         values = batch.values
         release = self.cfg.release_policy is not None
-        if all(type(v) is str for v in values):
+        if set(map(type, values)) == {str}:  # plain text: no engine plan per record
             entries = self.memo.entries(values)
             leaves: list[Leaves] = [((TEXT_FIELD, facts),) for _, facts in entries]
             failures = {i: facts[2] for i, (_, facts) in enumerate(entries) if facts[2]}
