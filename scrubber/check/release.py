@@ -3,9 +3,9 @@
 Every record was already scrubbed during the scan (policy ``release`` or ``--scrub-policy``) and
 staged; once the scan is complete we know which values are rare, which users are identifiable and
 which table rows sit in small classes, and apply that here. File names, folders, formats and
-compression are kept, so the release can replace the original in a publishing pipeline (Hugging
-Face metadata files are copied as they are). Records that could not be read or scanned never
-reach the release.
+compression are kept, so the release can replace the original in a publishing pipeline; Hugging
+Face metadata is rewritten to describe the written data (``scrubber.check.hf``). Records that could
+not be read or scanned never reach the release.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import gzip
 import io
 import json
 import pickle
-import shutil
 from collections import Counter
 from contextlib import contextmanager
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from scrubber.check.hf import WrittenTable, schema_metadata, write_metadata
 from scrubber.check.inputs import Source, open_arrow
 from scrubber.check.scan import RecordFacts
 from scrubber.fields import set_path
@@ -117,21 +117,27 @@ def _staged(path: Path | None) -> Iterator[RecordFacts]:
 
 def write_release(sources: list[Source], staging: "_Staging", out_dir: Path, sup: Suppression,
                   opts: "CheckOptions", policy: Policy) -> dict:
+    """Data files first, then the Hugging Face metadata, rewritten from what was written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     totals: Counter = Counter()
-    files = []
+    files: dict[str, dict] = {}
+    tables: dict[str, WrittenTable] = {}
     for idx, src in enumerate(sources):
+        if src.copy_only:
+            continue
         dest = out_dir / src.rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if src.copy_only:
-            shutil.copyfile(src.path, dest)
-            files.append({"path": src.rel, "copied": True})
-            continue
         stats: Counter = Counter()
         rows = (v for v in (sup.apply(rf, stats) for rf in _staged(staging.path(idx))) if v is not None)
-        _WRITERS[src.format](src, dest, rows, opts)
+        table = _WRITERS[src.format](src, dest, rows, opts)
+        if table is not None:
+            tables[src.rel] = table
         totals.update(stats)
-        files.append({"path": src.rel, **dict(sorted(stats.items()))})
+        files[src.rel] = {"path": src.rel, **dict(sorted(stats.items()))}
+    for src in sources:
+        if src.copy_only:
+            (out_dir / src.rel).parent.mkdir(parents=True, exist_ok=True)
+            files[src.rel] = write_metadata(src.path, src.rel, out_dir, tables)
     actions = {
         "rare_values": ("records with a rare value dropped" if sup.rare_action == "drop_record"
                         else f"rare values replaced with {SUPPRESSED}"),
@@ -142,9 +148,11 @@ def write_release(sources: list[Source], staging: "_Staging", out_dir: Path, sup
         "unreadable": "records that could not be read or scanned are not in the release",
     }
     return {"dir": str(out_dir), "scrub_policy": policy.name, "scrub_policy_fingerprint": policy.fingerprint(),
-            "actions": actions, "totals": dict(sorted(totals.items())), "files": files,
-            "note": "Hugging Face metadata (dataset_info.json, state.json) is copied unchanged; its "
-                    "row counts may be out of date if records were dropped."}
+            "actions": actions, "totals": dict(sorted(totals.items())),
+            "files": [files[s.rel] for s in sources if s.rel in files],
+            "note": "Hugging Face metadata (dataset_info.json, state.json) is rewritten to describe the "
+                    "written data: split counts and sizes, features of columns widened to strings, a new "
+                    "fingerprint; the source download's size and checksums are removed."}
 
 
 # --- writers, one per format -----------------------------------------------------------------
@@ -223,7 +231,7 @@ def _output_schema(schema: Any, opts: "CheckOptions") -> tuple[Any, set[str]]:
             as_text.add(f.name)
             f = pa.field(f.name, pa.string(), nullable=True, metadata=f.metadata)
         new_fields.append(f)
-    return pa.schema(new_fields, metadata=schema.metadata), as_text
+    return pa.schema(new_fields, metadata=schema_metadata(schema.metadata, as_text)), as_text
 
 
 def _table_batches(rows: Iterator[Any], schema: Any, as_text: set[str], size: int = 1024) -> Iterator[Any]:
@@ -246,16 +254,15 @@ def _table_batches(rows: Iterator[Any], schema: Any, as_text: set[str], size: in
         yield flush()
 
 
-def _write_parquet(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions") -> None:
+def _write_parquet(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions") -> WrittenTable:
     import pyarrow.parquet as pq
     with pq.ParquetFile(src.path) as pf:
         schema, as_text = _output_schema(pf.schema_arrow, opts)
     with pq.ParquetWriter(dest, schema) as writer:
-        for batch in _table_batches(rows, schema, as_text):
-            writer.write_batch(batch)
+        return _write_batches(writer, _table_batches(rows, schema, as_text), as_text)
 
 
-def _write_arrow(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions") -> None:
+def _write_arrow(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions") -> WrittenTable:
     import pyarrow.ipc as ipc
     reader = open_arrow(src.path)
     stream = not hasattr(reader, "num_record_batches")
@@ -263,8 +270,17 @@ def _write_arrow(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptio
     with dest.open("wb") as sink:
         writer = ipc.new_stream(sink, schema) if stream else ipc.new_file(sink, schema)
         with writer:
-            for batch in _table_batches(rows, schema, as_text):
-                writer.write_batch(batch)
+            return _write_batches(writer, _table_batches(rows, schema, as_text), as_text)
+
+
+def _write_batches(writer: Any, batches: Iterator[Any], as_text: set[str]) -> WrittenTable:
+    """Rows and Arrow bytes as ``datasets`` counts them (``num_bytes`` is the batches' nbytes)."""
+    rows = nbytes = 0
+    for batch in batches:
+        writer.write_batch(batch)
+        rows += batch.num_rows
+        nbytes += batch.nbytes
+    return WrittenTable(rows, nbytes, frozenset(as_text))
 
 
 _WRITERS = {"text": _write_text, "jsonl": _write_jsonl, "json": _write_json, "csv": _write_csv,
