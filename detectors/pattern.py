@@ -364,7 +364,7 @@ class _Features:
 
     lower: str
     first_digit: int
-    chosen: list[int]
+    key: int  # bitmask of the rules to run: texts with equal keys run the same rules
 
 
 class PatternDetector(Detector):
@@ -384,11 +384,12 @@ class PatternDetector(Detector):
         self.rules = [CompiledRule.build(rule, pack.pack) for pack in packs for rule in pack.rules]
         self._index = _KeywordIndex([r.keywords for r in self.rules])
         self._free_bits = sum(1 << i for i, r in enumerate(self.rules) if not r.keywords)
+        self._trusted_bits = sum(1 << i for i, r in enumerate(self.rules) if r.trusted)
         self._levels = sorted({r.rule.min_digits for r in self.rules})
         # _level_masks[n]: the rules whose min_digits is among the n lowest levels.
         self._level_masks = [sum(1 << i for i, r in enumerate(self.rules) if r.rule.min_digits in self._levels[:n])
                              for n in range(len(self._levels) + 1)]
-        self._chosen_memo: dict[int, list[int]] = {}
+        self._chosen_memo: dict[int, tuple[list[int], list[int], list[int]]] = {}
 
     @classmethod
     def from_paths(cls, paths: Iterable[str]) -> "PatternDetector":
@@ -409,19 +410,25 @@ class PatternDetector(Detector):
         first_digit = _FIRST_DIGIT.search(text).start() if ndigits else 0
         mask = self._index.rules(raw.translate(_FOLD_BYTES).split(), lower)
         key = (mask | self._free_bits) & self._level_masks[bisect_right(self._levels, ndigits)]
+        return _Features(lower, first_digit, key)
+
+    def _chosen(self, key: int) -> tuple[list[int], list[int], list[int]]:
+        """The rules of ``key`` in rule order: all, the trusted ones, the others (memoised: keys
+        repeat across texts)."""
         chosen = self._chosen_memo.get(key)
         if chosen is None:
             if len(self._chosen_memo) >= 50_000:
                 self._chosen_memo.clear()
-            chosen = self._chosen_memo[key] = _bits(key)
-        return _Features(lower, first_digit, chosen)
+            chosen = self._chosen_memo[key] = (_bits(key), _bits(key & self._trusted_bits),
+                                               _bits(key & ~self._trusted_bits))
+        return chosen
 
     def detect(self, text: str, deadline: float) -> list[Finding]:
         f = self._features(text)
         out: list[Finding] = []
         rules = self.rules
         fast = len(text) <= TRUSTED_MAX_CHARS
-        for i in f.chosen:
+        for i in self._chosen(f.key)[0]:
             rule = rules[i]
             first = None
             if fast and rule.trusted:
@@ -445,49 +452,67 @@ class PatternDetector(Detector):
         up to ``TRUSTED_MAX_CHARS`` run this way; user rules and long texts then run text by text,
         in order, so that one slow text cannot eat the budget of the texts before it.
         """
-        n = len(texts)
-        errors: list[BaseException | None] = [None] * n
-        chunks: list[list[tuple[int, list[Finding]]]] = [[] for _ in range(n)]
-        feats: list[_Features | None] = [None] * n
-        by_rule: dict[int, list[int]] = {}
-        later: list[list[int]] = [[] for _ in range(n)]
-        rules = self.rules
+        errors: list[BaseException | None] = [None] * len(texts)
+        feats: list[_Features | None] = [None] * len(texts)
+        chunks: dict[int, list[tuple[int, list[Finding]]]] = {}  # text -> (rule, its findings)
+        by_rule, later = self._plan(texts, feats, errors)
+        for i in sorted(by_rule):
+            self._run_across(i, by_rule[i], texts, deadlines, feats, errors, chunks)
+        return [self._collect(j, text, deadlines[j], feats[j], errors, chunks, later.get(j))
+                for j, text in enumerate(texts)]
+
+    def _plan(self, texts: Sequence[str], feats: list,
+              errors: list) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """Every text's features, then which texts each rule runs over rule by rule (trusted
+        rules, short texts) and which rules each text runs text by text (``later``). Texts are
+        grouped by key first: one dictionary step per text instead of one per rule."""
+        groups: dict[int, list[int]] = {}
+        later: dict[int, list[int]] = {}
         for j, text in enumerate(texts):
             try:
                 f = feats[j] = self._features(text)
             except Exception as exc:  # noqa: BLE001 - isolated per text
                 errors[j] = exc
                 continue
-            short = len(text) <= TRUSTED_MAX_CHARS
-            for i in f.chosen:
-                if short and rules[i].trusted:
-                    by_rule.setdefault(i, []).append(j)
-                else:
-                    later[j].append(i)
-        for i in sorted(by_rule):
-            self._run_across(i, by_rule[i], texts, deadlines, feats, errors, chunks)
-        out: list[list[Finding] | BaseException] = []
-        for j, text in enumerate(texts):
-            if errors[j] is None and later[j]:
-                try:
-                    f = feats[j]
-                    for i in later[j]:
-                        found = rules[i].findings(text, f.lower, deadlines[j], f.first_digit)
-                        if found:
-                            chunks[j].append((i, found))
-                except Exception as exc:  # noqa: BLE001
-                    errors[j] = exc
-            if errors[j] is not None:
-                out.append(errors[j])
-                continue
-            parts = chunks[j]
-            if len(parts) > 1:
-                parts.sort(key=lambda c: c[0])
-            out.append([f for _, found in parts for f in found])
-        return out
+            if len(text) <= TRUSTED_MAX_CHARS:
+                groups.setdefault(f.key, []).append(j)
+            elif f.key:
+                later[j] = self._chosen(f.key)[0]
+        by_rule: dict[int, list[int]] = {}
+        for key, batch in groups.items():
+            _, trusted, untrusted = self._chosen(key)
+            for i in trusted:
+                by_rule.setdefault(i, []).extend(batch)
+            if untrusted:
+                for j in batch:
+                    later[j] = untrusted
+        return by_rule, later
+
+    def _collect(self, j: int, text: str, deadline: float, f: _Features | None, errors: list,
+                 chunks: dict, later: list[int] | None) -> list[Finding] | BaseException:
+        """Text ``j``'s result: after its ``later`` rules, its findings in rule order."""
+        parts = chunks.get(j)
+        if errors[j] is None and later:
+            try:
+                for i in later:
+                    found = self.rules[i].findings(text, f.lower, deadline, f.first_digit)
+                    if found:
+                        parts = chunks.setdefault(j, [])
+                        parts.append((i, found))
+            except Exception as exc:  # noqa: BLE001
+                errors[j] = exc
+        if errors[j] is not None:
+            return errors[j]
+        if not parts:
+            return []
+        if len(parts) == 1:
+            return parts[0][1]
+        if later:  # rule-major parts came first, each in rule order
+            parts.sort(key=lambda c: c[0])
+        return [finding for _, found in parts for finding in found]
 
     def _run_across(self, i: int, batch: list[int], texts: Sequence[str], deadlines: Sequence[float],
-                    feats: list, errors: list, chunks: list) -> None:
+                    feats: list, errors: list, chunks: dict) -> None:
         """Rule ``i`` over the texts ``batch`` of a ``detect_batch``; results go to ``chunks``."""
         rule = self.rules[i]
         search = rule.rx.search
@@ -510,4 +535,4 @@ class PatternDetector(Detector):
                 errors[j] = exc
                 continue
             if found:
-                chunks[j].append((i, found))
+                chunks.setdefault(j, []).append((i, found))
