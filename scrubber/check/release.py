@@ -147,12 +147,14 @@ def write_release(sources: list[Source], staging: "_Staging", out_dir: Path, sup
                         else f"quasi-identifier values of records in classes below k replaced with '{KANON_STAR}'"),
         "unreadable": "records that could not be read or scanned are not in the release",
     }
-    return {"dir": str(out_dir), "scrub_policy": policy.name, "scrub_policy_fingerprint": policy.fingerprint(),
-            "actions": actions, "totals": dict(sorted(totals.items())),
-            "files": [files[s.rel] for s in sources if s.rel in files],
-            "note": "Hugging Face metadata (dataset_info.json, state.json) is rewritten to describe the "
-                    "written data: split counts and sizes, features of columns widened to strings, a new "
-                    "fingerprint; the source download's size and checksums are removed."}
+    out = {"dir": str(out_dir), "scrub_policy": policy.name, "scrub_policy_fingerprint": policy.fingerprint(),
+           "actions": actions, "totals": dict(sorted(totals.items())),
+           "files": [files[s.rel] for s in sources if s.rel in files]}
+    if any(s.copy_only for s in sources):
+        out["note"] = ("Hugging Face metadata (dataset_info.json, state.json) is rewritten to describe the "
+                       "written data: split counts and sizes, features of columns widened to strings, a new "
+                       "fingerprint; the source download's size and checksums are removed.")
+    return out
 
 
 # --- writers, one per format -----------------------------------------------------------------
