@@ -95,7 +95,15 @@ def measure(corpus: Path, ner: str, jobs: int, ner_cache: int, detection_cache: 
             "mb": round(mb, 1), "records": report["summary"]["records"],
             "seconds": round(elapsed, 1), "cpu_seconds": round(cpu, 1), "mb_s": round(mb / elapsed, 2),
             "mb_s_per_core": round(mb / elapsed / jobs, 2), "mb_per_cpu_s": round(mb / cpu, 2) if cpu else None,
-            "scan_failures": report["summary"]["scan_failures"], "findings": report["summary"]["findings"]}
+            "scan_failures": report["summary"]["scan_failures"], "findings": report["summary"]["findings"],
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> int:
+    """This process's peak resident memory so far (the check streams: it should not grow with
+    the corpus, only with the bounded caches)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def measure_stack(corpus: Path, ner: str) -> float:
@@ -118,7 +126,7 @@ def _line(label: str, row: dict, target: bool) -> str:
     verdict = f"; {'meets' if per_core >= TARGET_MB_S else 'below'} the {TARGET_MB_S:g} MB/s target" if target else ""
     return (f"{label}: {per_core:6.2f} MB per CPU-second; wall {row['mb_s_per_core']:.2f} MB/s per core "
             f"({row['mb_s']:.2f} MB/s with {row['jobs']} job(s), {row['records']} records of {row['mb']} MB in "
-            f"{row['seconds']} s, {row['cpu_seconds']} CPU-s){verdict}")
+            f"{row['seconds']} s, {row['cpu_seconds']} CPU-s, peak RSS {row['peak_rss_mb']} MB){verdict}")
 
 
 def main(argv: list[str] | None = None) -> int:
