@@ -129,12 +129,25 @@ class PhoneDetector(Detector):
         self._text, self._lower = text, None
         for m in matches:
             cand = m.group()
-            if cand.isdigit() and not 10 <= len(cand) <= 11:
-                continue  # a bare run of digits is a phone number only as a NANP number
-            found = self._best(m.start(), cand)
+            if cand.isdigit():
+                if not 10 <= len(cand) <= 11:
+                    continue  # a bare run of digits is a phone number only as a NANP number
+                found = self._best(m.start(), cand) if cand.startswith("00") else self._bare(m.start(), cand)
+            else:
+                found = self._best(m.start(), cand)
             if found:
                 out.append(found)
         return out
+
+    def _bare(self, start: int, cand: str) -> Finding | None:
+        """What ``_best`` makes of a bare run of 10-11 digits (one group, no separator, no
+        international prefix), without its general machinery: a valid NANP number with a phone
+        word near and no id word right before it."""
+        self._ctx_cache = None
+        end = start + len(cand)
+        if _nanp_valid(cand) and self._ctx(start, end) and not self._neg(start):
+            return Finding(start, end, "PHONE_NUMBER", 0.75, self.id, TIER_PATTERN)
+        return None
 
     _text: str = ""
     _lower: str | None = None
