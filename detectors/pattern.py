@@ -254,8 +254,13 @@ def _trie_branch(node: dict) -> bytes:
 
 
 def _bits(mask: int) -> list[int]:
-    """Indices of the set bits of ``mask``, lowest first."""
-    return [i for i in range(mask.bit_length()) if mask >> i & 1]
+    """Indices of the set bits of ``mask``, lowest first (one step per set bit)."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
 
 
 class _KeywordIndex:
