@@ -281,7 +281,7 @@ def _lead_words(text: str, pos: int) -> list[_Tok]:
 def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Finding]] | None:
     """The block starting at ``start`` (a number or a unit): its end and the findings in it."""
     pos = start
-    unit_first = _UNIT.match(text, pos)
+    unit_first = _UNIT.match(text, pos) if text[pos] in _UNIT_INITIALS else None
     if unit_first is not None:
         sp = _SEP_SPACE.match(text, unit_first.end())
         if sp is None:
@@ -301,7 +301,7 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
         pos = sp.end()
     if nums == 0:
         return None
-    box = _POBOX.match(text, pos)
+    box = _POBOX.match(text, pos) if text[pos:pos + 1] in ("p", "P") else None  # its only initials
     street_word = strong_word = house_number = looked_back = False
     words: list[_Tok] = []
     if box is not None:
@@ -323,6 +323,7 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
                 return None
             words, start, end = lead, lead[0].start, num_end
             house_number = looked_back = True
+            street_word = any(_is_street_word(t.low) for t in words)
         else:
             # the street name ends at its last street word (then an optional directional); words
             # after it on the same line may be the town ('95510 Andrea Prairie East Donna')
@@ -339,7 +340,7 @@ def _parse(text: str, start: int, lower_ok: bool = True) -> tuple[int, list[Find
                 if m is not None:
                     end = m.end()
                     house_number = True
-        street_word = any(_is_street_word(t.low) for t in words)
+            street_word = last_sw >= 0  # the words kept run up to the last street word
         strong_word = any(t.low.rstrip(".") in _STRONG_STREET or len(t.low) > 5 and t.low.endswith(_STREET_ENDINGS)
                           for t in words)
     if nums == 1 and unit_first is None and not (looked_back or street_word or strong_word or house_number) \
