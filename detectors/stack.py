@@ -116,12 +116,22 @@ class DetectorStack:
             found = [f for f in found if not f.score < default]
         if len(found) < 2:  # what ``resolve`` and ``sorted`` would return
             return found
-        return resolve(found) if resolve_overlaps else sorted(found, key=lambda f: (f.start, f.end))
+        if not resolve_overlaps:
+            return sorted(found, key=lambda f: (f.start, f.end))
+        ordered = sorted(found, key=_text_order)
+        if all(a.end <= b.start and _text_order(a) != _text_order(b) for a, b in zip(ordered, ordered[1:])):
+            return ordered  # no overlaps (nor twin empty spans): ``resolve`` keeps all, in this order
+        return resolve(found)
 
     def _passes(self, text: str, f: Finding) -> bool:
         if f.score < self.thresholds.get(f.entity, self.default_threshold):
             return False
         return not self.lists.allowed(f.entity, text[f.start:f.end])
+
+
+def _text_order(f: Finding) -> tuple[int, int]:
+    """The order ``resolve`` returns findings in: by start, the outer one first."""
+    return (f.start, -f.end)
 
 
 def _failure_reason(detector_id: str, exc: BaseException) -> str:
