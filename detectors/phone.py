@@ -118,6 +118,9 @@ class PhoneDetector(Detector):
             first = _CANDIDATE.search(text, pos)
             if first is None:
                 return []
+            # most texts hold one candidate: a failed search is cheaper than an iterator
+            if _CANDIDATE.search(text, first.end()) is None:
+                return [first]
             return [first, *_CANDIDATE.finditer(text, first.end())]
         try:
             return list(_CANDIDATE.finditer(text, pos, timeout=remaining))
