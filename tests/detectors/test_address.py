@@ -1,8 +1,11 @@
 """Postal address blocks (detectors.address): the block is one STREET_ADDRESS, its town and
 country are nested LOCATION findings; sentences with numbers are not blocks."""
-import pytest
+import sys
 
-from detectors.address import address_blocks
+import pytest
+import regex
+
+from detectors.address import _START_UNIT, _UNIT_INITIALS, _may_hold_unit, address_blocks
 from detectors.resolve import resolve
 
 
@@ -60,3 +63,16 @@ def test_places_nest_inside_the_block():
     text = "48 109 Xanthou Street\nApt. 698\nLakatameia\nBhutan 43145"
     kept = resolve(address_blocks(text))
     assert [f.entity for f in kept] == ["STREET_ADDRESS", "LOCATION", "LOCATION"]
+
+
+@pytest.mark.parametrize("text", ["Apt 4", "ſuite 5", "SUITE #12", "unit 7b", "no unit word 12", "flat 3", "ste 9",
+                                  "apartment 2", "nothing", "APARTMENT 44", "Ste. 100"])
+def test_unit_prefilter_never_hides_a_unit_start(text):
+    """``_may_hold_unit`` (case-folded substring test) is False only where ``_START_UNIT`` finds nothing."""
+    assert _may_hold_unit(text) or _START_UNIT.search(text) is None
+
+
+def test_unit_initials_cover_every_unit_match():
+    """``_unit_at`` skips the regex only for words whose first character no unit can start with."""
+    first = regex.compile(r"(?i:[asufrb])")
+    assert {chr(cp) for cp in range(sys.maxunicode + 1) if first.fullmatch(chr(cp))} <= _UNIT_INITIALS

@@ -178,3 +178,27 @@ def test_detect_batch_fails_only_the_late_text():
     now = time.monotonic()
     out = det.detect_batch(["a@b.com 10.0.0.1", "a@b.com 10.0.0.1"], [now + 10, now - 1])
     assert isinstance(out[1], BudgetExceeded) and not isinstance(out[0], BaseException) and out[0]
+
+
+def test_new_tokens_learned_with_the_trie_equal_the_bigram_walk():
+    """``_learn`` (trie regex over UTF-8 bytes + substring closure) gives the same rule mask as
+    the reference walk over the token's characters, whatever the token."""
+    import random
+
+    from detectors.pattern import utf8
+    index = PatternDetector.builtin()._index
+    words = sorted(index._token_bits)
+    rnd = random.Random(7)
+    alphabet = [*words, *"abcdefghijklmnopqrstuvwxyz0.-:/@#é ß"]
+    tokens = {"".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 6))).replace(" ", "") for _ in range(3000)}
+    tokens |= {"straße12", "résumé", "1z999", "ave.", "st.", "blvd", "xoxb-", "\udcff"}
+    for token in filter(None, tokens):
+        assert index._learn(utf8(token)) == index._bits_in(token), token
+
+
+def test_bits_lists_set_bits_lowest_first():
+    import random
+
+    from detectors.pattern import _bits
+    for mask in [0, 1, 2, 3, 1 << 70, *(random.Random(3).getrandbits(80) for _ in range(200))]:
+        assert _bits(mask) == [i for i in range(mask.bit_length()) if mask >> i & 1]

@@ -90,3 +90,20 @@ def test_detect_batch_fails_only_the_late_text():
     now = time.monotonic()
     out = DET.detect_batch(["call (415) 204-3848", "call (415) 204-3848"], [now + 10, now - 1])
     assert isinstance(out[1], BudgetExceeded) and out[0] and not isinstance(out[0], BaseException)
+
+
+@pytest.mark.parametrize("text", [
+    "call me at 4152043848", "my cell 14152043848 thanks", "ticket 4152043848 call", "order 6029228889 phone",
+    "4152043848", "phone: 1234567890", "text 0152043848", "whatsapp 2125550123 or 2125550124",
+    "ref 4152043848, call back", "Call 4152043848", "reach me on 11234567890",
+])
+def test_bare_digit_fast_path_agrees_with_the_general_one(text):
+    """``_bare`` is a shortcut for what ``_best`` makes of a bare run of 10-11 digits."""
+    det = PhoneDetector()
+    for m in _CANDIDATE.finditer(text):
+        cand = m.group()
+        if cand.isdigit() and 10 <= len(cand) <= 11 and not cand.startswith("00"):
+            det._text, det._lower = text, None
+            bare = det._bare(m.start(), cand)
+            det._text, det._lower = text, None
+            assert bare == det._best(m.start(), cand), (text, cand)

@@ -1,6 +1,8 @@
 """Checksum and registry validators: known-good and known-bad values, incl. the reference libs."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from detectors import validators as v
@@ -126,3 +128,17 @@ def test_secrets_and_urls():
 def test_unknown_validator_names_known_ones():
     with pytest.raises(KeyError, match="luhn"):
         v.get_validator("no-such-validator")
+
+
+@pytest.mark.parametrize("text", ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "12.34/56",
+                                  "٤١١١ ١١١١", "4111 ²222", "12\u00a034", " - ", "", "1-2 3", "𝟗9 9"])
+def test_digits_of_fast_path_equals_the_regex(text):
+    assert v.digits_of(text) == (text if text.isdigit() else re.sub(r"\D+", "", text))
+
+
+@pytest.mark.parametrize("digits", ["4111111111111111", "4111111111111112", "79927398713", "0", "00",
+                                    "٤١١١١١١١١١١١١١١١", "378282246310005", "6011111111111117"])
+def test_luhn_byte_sums_equal_the_digit_sums(digits):
+    rev = digits[::-1]
+    expected = (sum(map(int, rev[0::2])) + sum(v._LUHN_DOUBLE[int(c)] for c in rev[1::2])) % 10 == 0
+    assert v._luhn_digits(digits) == expected
