@@ -66,7 +66,8 @@ def test_places_nest_inside_the_block():
 
 
 @pytest.mark.parametrize("text", ["Apt 4", "ſuite 5", "SUITE #12", "unit 7b", "no unit word 12", "flat 3", "ste 9",
-                                  "apartment 2", "nothing", "APARTMENT 44", "Ste. 100"])
+                                  "apartment 2", "nothing", "APARTMENT 44", "Ste. 100", "unİt 5", "SUİTE 4",
+                                  "uni\u0307t 5"])
 def test_unit_prefilter_never_hides_a_unit_start(text):
     """``_may_hold_unit`` (case-folded substring test) is False only where ``_START_UNIT`` finds nothing."""
     assert _may_hold_unit(text) or _START_UNIT.search(text) is None
