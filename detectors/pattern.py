@@ -424,8 +424,9 @@ class PatternDetector(Detector):
         if chosen is None:
             if len(self._chosen_memo) >= 50_000:
                 self._chosen_memo.clear()
-            chosen = self._chosen_memo[key] = (_bits(key), _bits(key & self._trusted_bits),
-                                               _bits(key & ~self._trusted_bits))
+            every, untrusted = _bits(key), key & ~self._trusted_bits
+            trusted = _bits(key & self._trusted_bits) if untrusted else every  # builtin packs only
+            chosen = self._chosen_memo[key] = (every, trusted, _bits(untrusted))
         return chosen
 
     def detect(self, text: str, deadline: float) -> list[Finding]:

@@ -1,11 +1,13 @@
 """Postal address blocks (detectors.address): the block is one STREET_ADDRESS, its town and
 country are nested LOCATION findings; sentences with numbers are not blocks."""
 import sys
+import time
 
 import pytest
 import regex
 
-from detectors.address import _START_UNIT, _UNIT_INITIALS, _may_hold_unit, address_blocks
+from detectors.address import _MEMO, _START_UNIT, _UNIT_INITIALS, AddressBlockDetector, _may_hold_unit, address_blocks
+from detectors.base import BudgetExceeded
 from detectors.resolve import resolve
 
 
@@ -77,3 +79,23 @@ def test_unit_initials_cover_every_unit_match():
     """``_unit_at`` skips the regex only for words whose first character no unit can start with."""
     first = regex.compile(r"(?i:[asufrb])")
     assert {chr(cp) for cp in range(sys.maxunicode + 1) if first.fullmatch(chr(cp))} <= _UNIT_INITIALS
+
+
+ADVERSARIAL = ["1 " * 25_000, "12 Main Street " * 5_000, "Apt 1 " * 10_000, "12 Main Street\nApt 4\n" * 3_000,
+               "12 A B C D E F G " * 3_000, "12 Rue de la Paix " * 4_000, "12 Via Roma 5 " * 5_000]
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL, ids=[t[:12] for t in ADVERSARIAL])
+def test_detector_keeps_its_time_budget(text):
+    """Long address-like texts finish or fail closed (BudgetExceeded) near their deadline."""
+    _MEMO.clear()
+    t0 = time.monotonic()
+    out = AddressBlockDetector().detect_batch([text], [t0 + 0.05])[0]
+    assert time.monotonic() - t0 < 0.2
+    assert isinstance(out, (list, BudgetExceeded))
+
+
+def test_expired_deadline_fails_closed():
+    _MEMO.clear()
+    with pytest.raises(BudgetExceeded):
+        AddressBlockDetector().detect("12 Main Street\nApt 4\nSpringfield", time.monotonic() - 1)
