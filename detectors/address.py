@@ -33,8 +33,9 @@ from collections.abc import Iterator, Sequence
 
 import regex
 
-from detectors.base import BudgetExceeded, Detector
+from detectors.base import BudgetExceeded, Detector, check_deadline
 from detectors.finding import TIER_MODEL, TIER_PATTERN, Finding
+from detectors.validators import uk_ca_postcode
 
 STREET_SCORE = 0.8
 PLACE_SCORE = 0.7
@@ -86,7 +87,10 @@ _SEP_SPACE = regex.compile(r"[\x20\t]{1,3}")
 # 'i' and a combining dot; the dot is dropped).
 _ANY_DIGIT = regex.compile(r"\d").search   # every block has a number: most texts end here
 _BEFORE_START = r"(?<![\w$#.,:/@+\-])"
-_START_NUM = regex.compile(_BEFORE_START + r"\d{1,5}[A-Za-z]?\x20")
+# A block never starts right after another digit group ('+1 213 879 6009', '(213) 879 6009'):
+# that is inside a phone number or a list of numbers, and a block starting at the first group
+# of the run was tried already.
+_START_NUM = regex.compile(_BEFORE_START + r"(?<!\d\)?\x20)\d{1,5}[A-Za-z]?\x20")
 _START_UNIT = regex.compile(_BEFORE_START + r"(?i:apt|apartment|suite|ste|unit|flat)\.?\x20{0,2}#?\d")
 
 _LINK = frozenset("de del della delle dei di da do dos das du des la le les los las el al der den dem van "
@@ -99,6 +103,12 @@ these those what which who when where why how not no yes all any some so than to
 just should now please thanks thank hi hey hello ok okay lol call email phone tel fax mobile cell
 last next tomorrow today tonight yesterday since until before after during ship send deliver
 for if then also near between
+""".split())
+# Software words and contractions: '... 879 6009 I'm on version 6' is a version line, not a street.
+_STOP |= frozenset("""
+version versions ver firmware fw build release patch update updates sdk api kernel bios ios android
+windows macos linux software i'm i’m i've i'll i'd it's it’s that's there's don't didn't doesn't
+can't won't isn't wasn't
 """.split())
 _DIRECTIONAL = frozenset("n s e w ne nw se sw n. s. e. w. north south east west".split())
 
@@ -502,6 +512,65 @@ class AddressBlockDetector(Detector):
             except Exception as exc:  # noqa: BLE001 - isolated per text, reported by type only
                 out.append(exc)
         return out
+
+
+# A UK or Canadian postcode right after a place: ', ' or spaces, an optional province or county
+# code ('Ottawa, ON K1A 0B1'), then the code (UK with its space; Canadian with or without).
+_POSTCODE_AFTER = regex.compile(r",?[\x20\t]{1,2}(?:[A-Z]{2}[\x20\t]{1,2})?"
+                                r"(?P<code>[A-Z]{1,2}\d[A-Z\d]?\x20\d[A-Z]{2}|[A-Z]\d[A-Z]\x20?\d[A-Z]\d)(?![\w-])")
+POSTCODE_SCORE = 0.8
+
+
+class PostcodeAfterPlaceDetector(Detector):
+    """A full UK or Canadian postcode right after a place: 'sold to Priya Raghunathan in Leeds,
+    LS1 4AP', 'Ottawa, ON K1A 0B1'. POSTAL_CODE, tier pattern, so that it beats the model's
+    guesses on the code (NER reads 'LS1 4AP' as a PERSON).
+
+    The code's shape alone is too weak in free text (model numbers, grid references), and
+    searching every text for it would cost a regex call per text; a place right before it is the
+    evidence, and which words are a place is the gazetteer's and NER's business. So this detector
+    reads their LOCATION findings (``sees_prior``): it runs after them (``cost`` 110 > 100) and
+    finds nothing without them. Postcodes inside a street address block are the block's
+    (``address_blocks``); next to a postcode word, the pattern pack's (``pii.postcode_uk_ca``).
+    """
+
+    id = "postcode_after_place"
+    cost = 110
+    sees_prior = True
+
+    @property
+    def entities(self) -> frozenset[str]:
+        return frozenset({"POSTAL_CODE"})
+
+    def detect(self, text: str, deadline: float) -> list[Finding]:
+        return []
+
+    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float],
+                     prior: Sequence[Sequence[Finding]] | None = None) -> list[list[Finding] | BaseException]:
+        if prior is None:
+            return [[] for _ in texts]
+        out: list[list[Finding] | BaseException] = []
+        for text, deadline, found in zip(texts, deadlines, prior):
+            places = [f for f in found if f.entity == "LOCATION"] if found else ()
+            if not places:
+                out.append([])
+                continue
+            try:
+                check_deadline(deadline)
+                out.append(_postcodes_after(text, places))
+            except Exception as exc:  # noqa: BLE001 - isolated per text
+                out.append(exc)
+        return out
+
+
+def _postcodes_after(text: str, places: list[Finding]) -> list[Finding]:
+    out: list[Finding] = []
+    for place in places:
+        m = _POSTCODE_AFTER.match(text, place.end)
+        if m is not None and uk_ca_postcode(m.group("code")) and all(f.start != m.start("code") for f in out):
+            out.append(Finding(m.start("code"), m.end("code"), "POSTAL_CODE", POSTCODE_SCORE,
+                               PostcodeAfterPlaceDetector.id, TIER_PATTERN))
+    return out
 
 
 def _may_hold_unit(text: str) -> bool:

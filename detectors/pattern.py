@@ -191,6 +191,18 @@ class CompiledRule:
                 out.append(Finding(start, end, rule.entity, score, self.detector_id, self.tier))
         return out
 
+    def context_distance(self, lower: str, start: int, end: int) -> tuple[int, int]:
+        """How near this rule's nearest context word is to the span ``start:end``, as a sort key:
+        ``(0, gap)`` for a word before it, else ``(1, gap)`` for one after it, else ``(2, 0)``.
+        A word before counts first because a value follows its label: in 'passport number is
+        X1234567 and driver's license ...' the licence word after the number labels the next one."""
+        lo, hi = max(0, start - self.rule.context_window), min(len(lower), end + self.rule.context_window)
+        before = min((start - j for w in self.context_words for j in _word_ends(lower, w, lo, start)), default=None)
+        if before is not None:
+            return (0, before)
+        after = min((i - end for w in self.context_words for i in _word_starts(lower, w, end, hi)), default=None)
+        return (2, 0) if after is None else (1, after)
+
     def _score(self, lower: str, start: int, end: int, negative, context) -> float:
         rule = self.rule
         if negative or context:
@@ -219,6 +231,21 @@ def _near(lower: str, words: tuple[str, ...], lo: int, start: int, end: int, hi:
                     return True
                 i = lower.find(w, i + 1, b)
     return False
+
+
+def _word_starts(lower: str, w: str, a: int, b: int) -> Iterable[int]:
+    """Where ``w`` occurs as a whole word inside ``lower[a:b]`` (the test of ``_near``)."""
+    i = lower.find(w, a, b)
+    while i >= 0:
+        j = i + len(w)
+        if (i == 0 or lower[i - 1] not in _WORD_CHARS) and (j == b or lower[j] not in _WORD_CHARS):
+            yield i
+        i = lower.find(w, i + 1, b)
+
+
+def _word_ends(lower: str, w: str, a: int, b: int) -> Iterable[int]:
+    """Where the whole-word occurrences of ``w`` inside ``lower[a:b]`` end."""
+    return (i + len(w) for i in _word_starts(lower, w, a, b))
 
 
 def utf8(text: str) -> bytes:
@@ -395,6 +422,7 @@ class PatternDetector(Detector):
         self._level_masks = [sum(1 << i for i, r in enumerate(self.rules) if r.rule.min_digits in self._levels[:n])
                              for n in range(len(self._levels) + 1)]
         self._chosen_memo: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        self._by_detector_id = {r.detector_id: r for r in self.rules}
 
     @classmethod
     def from_paths(cls, paths: Iterable[str]) -> "PatternDetector":
@@ -447,7 +475,29 @@ class PatternDetector(Detector):
             found = rule.findings(text, f.lower, deadline, f.first_digit, first)
             if found:
                 out.extend(found)
-        return out
+        return self._settle_shared_spans(f.lower, out) if len(out) > 1 else out
+
+    def _settle_shared_spans(self, lower: str, found: list[Finding]) -> list[Finding]:
+        """Where rules of different entities claim the very same span from their context words
+        ('passport number is X1234567 and driver's license ...': both the passport and the
+        licence rule take X1234567), only the ones whose context word is nearest stay
+        (``CompiledRule.context_distance``). Scores cannot decide this: each rule's score says
+        how sure it is of its own format, not which label the text gives the value. Findings
+        made without a context word, and spans claimed by one entity, are left to ``resolve``."""
+        if len({(f.start, f.end) for f in found}) == len(found):
+            return found  # the common case: no two findings share a span
+        groups: dict[tuple[int, int], list[Finding]] = {}
+        for f in found:
+            groups.setdefault((f.start, f.end), []).append(f)
+        losers: set[int] = set()
+        for group in groups.values():
+            if len(group) < 2 or len({f.entity for f in group}) < 2:
+                continue
+            keys = {id(f): self._by_detector_id[f.detector].context_distance(lower, f.start, f.end) for f in group}
+            best = min(keys.values())
+            if best[0] < 2:
+                losers.update(k for k, key in keys.items() if key[0] < 2 and key > best)
+        return [f for f in found if id(f) not in losers] if losers else found
 
     def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float]) -> list[list[Finding] | BaseException]:
         """Same results as ``detect`` per text, computed rule by rule across the batch.
@@ -512,10 +562,12 @@ class PatternDetector(Detector):
         if not parts:
             return []
         if len(parts) == 1:
-            return parts[0][1]
-        if later:  # rule-major parts came first, each in rule order
-            parts.sort(key=lambda c: c[0])
-        return [finding for _, found in parts for finding in found]
+            found = parts[0][1]
+        else:
+            if later:  # rule-major parts came first, each in rule order
+                parts.sort(key=lambda c: c[0])
+            found = [finding for _, chunk in parts for finding in chunk]
+        return self._settle_shared_spans(f.lower, found) if len(found) > 1 else found
 
     def _run_across(self, i: int, batch: list[int], texts: Sequence[str], deadlines: Sequence[float],
                     feats: list, errors: list, chunks: dict) -> None:

@@ -23,7 +23,7 @@ import phonenumbers
 import regex
 from phonenumbers import NumberParseException
 
-from detectors.base import BudgetExceeded, Detector
+from detectors.base import BudgetExceeded, Detector, check_deadline
 from detectors.finding import TIER_PATTERN, Finding
 from detectors.pattern import TRUSTED_MAX_CHARS, utf8
 
@@ -51,7 +51,8 @@ _CONTEXT = regex.compile(
 _NEGATIVE = regex.compile(
     r"(?<![a-z])(?:ticket|order|case|invoice|account|acct|tracking|track|ref|reference|confirmation|id|po|"
     r"sku|serial|transaction|receipt|customer|member|policy|claim|booking|reservation|routing|iban|card|"
-    r"ssn|social|zip|isbn|pnr|part|model|version|build|code|pin|otp|amount|total|balance|usd|eur)(?![a-z])")
+    r"ssn|social|zip|isbn|pnr|part|model|version|build|code|pin|otp|amount|total|balance|usd|eur|"
+    r"mrn|record|patient|chart|subscriber|membership|passport|license|licence)(?![a-z])")
 
 # Regions tried for national-format numbers ('0650 995 04 94', '079 7602 9803'), most common first.
 _REGIONS = ("GB", "DE", "FR", "IT", "ES", "NL", "BE", "AT", "CH", "IE", "AU", "NZ", "IN", "BR", "MX",
@@ -262,6 +263,69 @@ class PhoneDetector(Detector):
     def _neg(self, start: int) -> bool:
         """An id word ('order', 'ticket', ...) right before ``start``."""
         return _NEGATIVE.search(self._lowered(), max(0, start - 24), start) is not None
+
+
+# A bare 10-11 digit run right after a name: a space or two, optionally after ',', ':' or ' -'.
+_AFTER_NAME = regex.compile(r"(?:,|:|\x20-)?[\x20\t]{1,3}(\d{10,11})(?![\w]|[.,\-/]\d)")
+_NAME_SCORE_MIN = 0.5
+
+
+class PhoneAfterNameDetector(Detector):
+    """A bare valid NANP number right after a person's name is a phone number: 'Robert Hayden
+    5033608989', 'mark t. obrien 9015819419', the people-search query of AOL-style logs.
+
+    ``PhoneDetector`` takes a bare run of 10-11 digits only with a phone word near, because a
+    bare id is no phone ('ticket number is 8034133096', 'order 144764370'); a name right before
+    the number is the missing evidence. Which words are a name is the name detectors' business,
+    so this detector reads their PERSON findings (``sees_prior``) instead of judging names
+    itself: it must run after the name gazetteer and NER (``cost`` 110 > 100), and sees nothing
+    when neither is in the stack (``detect`` alone, without prior findings, finds nothing).
+    A name counts when its span holds two to four words and no digit; an id word right before
+    the name ('order John Smith 5033608989') cancels it.
+    """
+
+    id = "phone_after_name"
+    cost = 110
+    sees_prior = True
+
+    @property
+    def entities(self) -> frozenset[str]:
+        return frozenset({"PHONE_NUMBER"})
+
+    def detect(self, text: str, deadline: float) -> list[Finding]:
+        return []
+
+    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float],
+                     prior: Sequence[Sequence[Finding]] | None = None) -> list[list[Finding] | BaseException]:
+        if prior is None:
+            return [[] for _ in texts]
+        out: list[list[Finding] | BaseException] = []
+        for text, deadline, found in zip(texts, deadlines, prior):
+            names = [f for f in found if f.entity == "PERSON" and f.score >= _NAME_SCORE_MIN] if found else ()
+            if not names:
+                out.append([])
+                continue
+            try:
+                check_deadline(deadline)
+                out.append(self._after(text, names))
+            except Exception as exc:  # noqa: BLE001 - isolated per text
+                out.append(exc)
+        return out
+
+    def _after(self, text: str, names: list[Finding]) -> list[Finding]:
+        out: list[Finding] = []
+        for name in names:
+            m = _AFTER_NAME.match(text, name.end)
+            if m is None or any(f.start == m.start(1) for f in out) or not _name_shaped(text[name.start:name.end]):
+                continue
+            if _nanp_valid(m.group(1)) and _NEGATIVE.search(text.lower(), max(0, name.start - 24), name.start) is None:
+                out.append(Finding(m.start(1), m.end(1), "PHONE_NUMBER", 0.75, self.id, TIER_PATTERN))
+        return out
+
+
+def _name_shaped(span: str) -> bool:
+    """Two to four words and no digit: 'Robert Hayden', 'mark t. obrien'."""
+    return 2 <= len(span.split()) <= 4 and not any(c.isdigit() for c in span)
 
 
 def _region_lengths() -> dict[str, tuple[str, frozenset[int]]]:

@@ -30,10 +30,26 @@ def build_detectors(settings: DetectorSettings) -> list[Detector]:
     if settings.ner.mode != "off" and "ner" not in disabled:
         from detectors.ner import NerDetector
         detectors.append(NerDetector(settings.ner, defer_to_gazetteer=names_on))
+    if names_on or settings.ner.mode != "off" and "ner" not in disabled:
+        detectors.extend(_follow_on(disabled))
     if settings.presidio.recognizers or settings.presidio.config_file:
         from detectors.presidio_adapter import PresidioDetector
         detectors.append(PresidioDetector.from_settings(settings.presidio))
     return detectors
+
+
+def _follow_on(disabled: set[str]) -> list[Detector]:
+    """Detectors that read what the name gazetteer and NER found (``sees_prior``; they run after
+    them, cost 110): a bare NANP number right after a PERSON, a UK / Canadian postcode right
+    after a LOCATION. Without a name or place detector in the stack they have nothing to read."""
+    out: list[Detector] = []
+    if "phone" not in disabled and "phone_after_name" not in disabled:
+        from detectors.phone import PhoneAfterNameDetector
+        out.append(PhoneAfterNameDetector())
+    if "address" not in disabled and "postcode_after_place" not in disabled:
+        from detectors.address import PostcodeAfterPlaceDetector
+        out.append(PostcodeAfterPlaceDetector())
+    return out
 
 
 def build_stack(settings: DetectorSettings | None = None) -> DetectorStack:

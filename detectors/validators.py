@@ -547,3 +547,194 @@ def fedex(text: str) -> bool:
     """FedEx Express (12 digits, mod 11) or Ground (15 digits, mod 10)."""
     n = len(digits_of(text))
     return fedex12(text) if n == 12 else fedex15(text) if n == 15 else False
+
+
+# ---------------------------------------------------------------------------------- accounts
+
+@validator("bank_account")
+def bank_account(text: str) -> bool:
+    """An account number after an account cue: not one digit repeated ('00000000'), and not a
+    payment card number (the card rules report those, as CREDIT_CARD)."""
+    d = digits_of(text)
+    return len(set(d)) > 1 and not credit_card(d)
+
+
+@validator("record_id")
+def record_id(text: str) -> bool:
+    """A record or member id after its cue ('MRN 00482913', 'A-99231'): at least four digits,
+    not one digit repeated."""
+    d = digits_of(text)
+    return len(d) >= 4 and len(set(d)) > 1
+
+
+# Words that follow 'username is' / 'username:' in sentences about user names, not user names.
+_USERNAME_WORDS = _PASSWORD_PLACEHOLDERS | {
+    "taken", "available", "unavailable", "already", "unique", "exists", "blank", "sensitive", "username",
+    "user", "name", "login", "email", "mail", "address", "account", "it", "is", "a", "an", "my", "your",
+    "his", "her", "their", "our", "its", "or", "of", "in", "on", "at", "to", "you", "me", "we", "they",
+    "mine", "yours", "unknown", "shown", "displayed", "visible", "public", "private", "optional",
+    "admin", "administrator", "root", "guest", "anonymous", "test", "demo", "default",
+}
+
+
+@validator("username")
+def username(text: str) -> bool:
+    """A user name stated as one ('my username is jdoe', 'login: mary.k'): 3-32 characters and
+    not a word that sentences about user names use ('username is required', 'is taken').
+    Shared role accounts ('admin', 'root', 'guest') identify nobody."""
+    t = text.strip("'\"")
+    return 3 <= len(t) <= 32 and t.lower() not in _USERNAME_WORDS and not t.isdigit()
+
+
+_VERSION_LIKE = re.compile(r"[vV]?\d+(?:[._]\d+)*[a-z]?")
+
+
+@validator("username_handle")
+def username_handle(text: str) -> bool:
+    """A user name given without 'is' or ':' ('user jsmith1987 logged in'): it must look like a
+    handle, with a digit, an underscore or an inner dot or hyphen, so that 'the user logged in'
+    and 'username field' are not user names; version strings ('v2.1') are not handles."""
+    if not username(text) or _VERSION_LIKE.fullmatch(text):
+        return False
+    return any(c.isdigit() or c == "_" for c in text) or "." in text[1:-1] or "-" in text[1:-1]
+
+
+@validator("password_bare")
+def password_bare(text: str) -> bool:
+    """A password right after the word, without 'is' or ':' ('and password Xk#92!lmQ'): a digit
+    or a symbol other than '-', '.' and brackets must be in it ('password reset-link',
+    'password (optional)' are prose)."""
+    if not password(text) or text[0] in "([{<":
+        return False
+    return any(c.isdigit() or not (c.isalnum() or c in "-.'’()[]{}<>") for c in text)
+
+
+# ----------------------------------------------------------------------------------- postcodes
+
+# Royal Mail's outward + inward grammar (area letters exclude Q V X first and I J Z second; the
+# letters of the inward code exclude C I K M O V), and Canada Post's (no D F I O Q U, no W or Z
+# first).
+_UK_POSTCODE = re.compile(r"GIR0AA|[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]|[A-HK-Y]\d[ABEHMNPRV-Y])"
+                          r"\d[ABD-HJLNP-UW-Z]{2}")
+_CA_POSTCODE = re.compile(r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\d[ABCEGHJ-NPRSTV-Z]\d")
+
+
+@validator("uk_ca_postcode")
+def uk_ca_postcode(text: str) -> bool:
+    """A full UK or Canadian postcode ('LS1 4AP', 'SW1A 1AA', 'K1A 0B1'), written upper-case."""
+    compact = text.replace(" ", "")
+    return bool(_UK_POSTCODE.fullmatch(compact) or _CA_POSTCODE.fullmatch(compact))
+
+
+# ---------------------------------------------------------------------------------- crypto
+
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _bech32_valid(address: str) -> bool:
+    """A mainnet segwit address: bech32 (BIP 173) for witness version 0, bech32m (BIP 350) for
+    versions 1-16 (taproot 'bc1p...'). python-stdnum checks only the first; its checksum and
+    base-32 helpers are reused for both."""
+    from stdnum.bitcoin import b32decode, bech32_checksum
+    if not (address.islower() or address.isupper()):
+        return False
+    low = address.lower()
+    if not 14 <= len(low) <= 90 or any(c not in _BECH32 for c in low[3:]):
+        return False
+    data = [_BECH32.index(c) for c in low[3:]]
+    version = data[0]
+    constant = 1 if version == 0 else 0x2BC830A3
+    hrp = [ord(c) >> 5 for c in "bc"] + [0] + [ord(c) & 31 for c in "bc"]
+    if version > 16 or bech32_checksum(hrp + data) != constant:
+        return False
+    try:
+        program = b32decode(data[1:-6])
+    except ValueError:
+        return False
+    if version == 0:
+        return len(program) in (20, 32)
+    return 2 <= len(program) <= 40
+
+
+@validator("bitcoin")
+def bitcoin(text: str) -> bool:
+    """A Bitcoin address whose checksum holds: base58check P2PKH ('1...') / P2SH ('3...')
+    (double SHA-256, python-stdnum) or segwit 'bc1...' (bech32 / bech32m)."""
+    if text[:3].lower() == "bc1":
+        return _bech32_valid(text)
+    from stdnum import bitcoin as btc
+    return text[0] in "13" and btc.is_valid(text)
+
+
+# Keccak-256 (the pre-standard SHA-3 that Ethereum uses; hashlib's sha3_256 pads differently, so
+# it gives other digests). Only EIP-55 needs it, on a few candidates per million texts.
+_KECCAK_RC = (
+    0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000, 0x000000000000808B,
+    0x0000000080000001, 0x8000000080008081, 0x8000000000008009, 0x000000000000008A, 0x0000000000000088,
+    0x0000000080008009, 0x000000008000000A, 0x000000008000808B, 0x800000000000008B, 0x8000000000008089,
+    0x8000000000008003, 0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
+    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008)
+_KECCAK_ROT = ((0, 36, 3, 41, 18), (1, 44, 10, 45, 2), (62, 6, 43, 15, 61), (28, 55, 25, 21, 56),
+               (27, 20, 39, 8, 14))
+_M64 = (1 << 64) - 1
+
+
+def _keccak_f(a: list[list[int]]) -> None:
+    """The Keccak-f[1600] permutation on a 5x5 state of 64-bit lanes, ``a[x][y]``, in place."""
+    for rc in _KECCAK_RC:
+        c = [a[x][0] ^ a[x][1] ^ a[x][2] ^ a[x][3] ^ a[x][4] for x in range(5)]
+        d = [c[(x - 1) % 5] ^ ((c[(x + 1) % 5] << 1 | c[(x + 1) % 5] >> 63) & _M64) for x in range(5)]
+        for x in range(5):
+            for y in range(5):
+                a[x][y] ^= d[x]
+        b = [[0] * 5 for _ in range(5)]
+        for x in range(5):
+            for y in range(5):
+                r = _KECCAK_ROT[x][y]
+                b[y][(2 * x + 3 * y) % 5] = (a[x][y] << r | a[x][y] >> (64 - r)) & _M64 if r else a[x][y]
+        for x in range(5):
+            for y in range(5):
+                a[x][y] = b[x][y] ^ (~b[(x + 1) % 5][y] & b[(x + 2) % 5][y])
+        a[0][0] ^= rc
+
+
+def keccak256(data: bytes) -> bytes:
+    """Keccak-256 of ``data`` (rate 136 bytes, padding 0x01 ... 0x80)."""
+    rate = 136
+    padded = bytearray(data) + b"\x01" + bytes(-(len(data) + 1) % rate)
+    padded[-1] |= 0x80
+    a = [[0] * 5 for _ in range(5)]
+    for off in range(0, len(padded), rate):
+        block = padded[off:off + rate]
+        for i in range(rate // 8):
+            a[i % 5][i // 5] ^= int.from_bytes(block[8 * i:8 * i + 8], "little")
+        _keccak_f(a)
+    return b"".join(a[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
+
+
+def _eip55_holds(hex40: str) -> bool:
+    """EIP-55: a letter is upper-case iff the matching nibble of keccak256(lower-case hex) >= 8."""
+    digest = keccak256(hex40.lower().encode()).hex()
+    return all(c.isupper() == (int(h, 16) >= 8) for c, h in zip(hex40, digest) if c.isalpha())
+
+
+def _eth_hex(text: str) -> str | None:
+    body = text[2:] if text[:2] in ("0x", "0X") else ""
+    return body if len(body) == 40 and all(c in "0123456789abcdefABCDEF" for c in body) else None
+
+
+@validator("eip55")
+def eip55(text: str) -> bool:
+    """An Ethereum address in EIP-55 mixed case whose checksum holds: proof enough on its own."""
+    body = _eth_hex(text)
+    return body is not None and not (body.islower() or body.isupper()) and _eip55_holds(body)
+
+
+@validator("ethereum")
+def ethereum(text: str) -> bool:
+    """An Ethereum address ('0x' + 40 hex digits) in one case, or in mixed case with a valid
+    EIP-55 checksum (mixed case that fails it is a typo or not an address); not all zeros."""
+    body = _eth_hex(text)
+    if body is None or set(body) == {"0"}:
+        return False
+    return body.islower() or body.isupper() or body.isdigit() or _eip55_holds(body)
