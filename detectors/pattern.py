@@ -460,6 +460,7 @@ class PatternDetector(Detector):
     def detect(self, text: str, deadline: float) -> list[Finding]:
         f = self._features(text)
         out: list[Finding] = []
+        labelled = 0  # findings of rules whose label comes from context words (requires_context)
         rules = self.rules
         fast = len(text) <= TRUSTED_MAX_CHARS
         for i in self._chosen(f.key)[0]:
@@ -475,28 +476,28 @@ class PatternDetector(Detector):
             found = rule.findings(text, f.lower, deadline, f.first_digit, first)
             if found:
                 out.extend(found)
-        return self._settle_shared_spans(f.lower, out) if len(out) > 1 else out
+                if rule.rule.requires_context:
+                    labelled += len(found)
+        return self._settle_shared_spans(f.lower, out) if labelled > 1 else out
 
     def _settle_shared_spans(self, lower: str, found: list[Finding]) -> list[Finding]:
-        """Where rules of different entities claim the very same span from their context words
-        ('passport number is X1234567 and driver's license ...': both the passport and the
-        licence rule take X1234567), only the ones whose context word is nearest stay
-        (``CompiledRule.context_distance``). Scores cannot decide this: each rule's score says
-        how sure it is of its own format, not which label the text gives the value. Findings
-        made without a context word, and spans claimed by one entity, are left to ``resolve``."""
-        if len({(f.start, f.end) for f in found}) == len(found):
-            return found  # the common case: no two findings share a span
+        """Where rules that need context words (``requires_context``) claim the very same span
+        for different entities ('passport number is X1234567 and driver's license ...': both the
+        passport and the licence rule take X1234567), only the ones whose context word is
+        nearest stay (``CompiledRule.context_distance``). Scores cannot decide this: each rule's
+        score says how sure it is of its own format, not which label the text gives the value.
+        Other findings are left to ``resolve``."""
         groups: dict[tuple[int, int], list[Finding]] = {}
         for f in found:
-            groups.setdefault((f.start, f.end), []).append(f)
+            if self._by_detector_id[f.detector].rule.requires_context:
+                groups.setdefault((f.start, f.end), []).append(f)
         losers: set[int] = set()
         for group in groups.values():
             if len(group) < 2 or len({f.entity for f in group}) < 2:
                 continue
             keys = {id(f): self._by_detector_id[f.detector].context_distance(lower, f.start, f.end) for f in group}
             best = min(keys.values())
-            if best[0] < 2:
-                losers.update(k for k, key in keys.items() if key[0] < 2 and key > best)
+            losers.update(k for k, key in keys.items() if key > best)
         return [f for f in found if id(f) not in losers] if losers else found
 
     def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float]) -> list[list[Finding] | BaseException]:
@@ -562,12 +563,12 @@ class PatternDetector(Detector):
         if not parts:
             return []
         if len(parts) == 1:
-            found = parts[0][1]
-        else:
-            if later:  # rule-major parts came first, each in rule order
-                parts.sort(key=lambda c: c[0])
-            found = [finding for _, chunk in parts for finding in chunk]
-        return self._settle_shared_spans(f.lower, found) if len(found) > 1 else found
+            return parts[0][1]  # one rule: its findings never share a span with another rule's
+        if later:  # rule-major parts came first, each in rule order
+            parts.sort(key=lambda c: c[0])
+        found = [finding for _, chunk in parts for finding in chunk]
+        labelled = sum(len(chunk) for i, chunk in parts if self.rules[i].rule.requires_context)
+        return self._settle_shared_spans(f.lower, found) if labelled > 1 else found
 
     def _run_across(self, i: int, batch: list[int], texts: Sequence[str], deadlines: Sequence[float],
                     feats: list, errors: list, chunks: dict) -> None:
