@@ -6,8 +6,10 @@ import time
 import pytest
 import regex
 
-from detectors.address import _MEMO, _START_UNIT, _UNIT_INITIALS, AddressBlockDetector, _may_hold_unit, address_blocks
+from detectors.address import (_MEMO, _START_UNIT, _UNIT_INITIALS, AddressBlockDetector, PostcodeAfterPlaceDetector,
+                               _may_hold_unit, address_blocks)
 from detectors.base import BudgetExceeded
+from detectors.finding import TIER_MODEL, TIER_PATTERN, Finding
 from detectors.resolve import resolve
 
 
@@ -99,3 +101,86 @@ def test_expired_deadline_fails_closed():
     _MEMO.clear()
     with pytest.raises(BudgetExceeded):
         AddressBlockDetector().detect("12 Main Street\nApt 4\nSpringfield", time.monotonic() - 1)
+
+
+@pytest.mark.parametrize("text", [
+    "my name is Brandi Dunlap and my number is +1 213 879 6009 I'm on version 6.9.4.3.",
+    "my number is +1 512 916 8402 Firmware 10.0.21097.2849 didn't fix it.",
+    "call (213) 879 6009 Main Street office",    # the run is a phone number, not house numbers
+    "Tel 879 6009 I'm on version 6",             # a version line is no street
+    "got 2 11 Pro Max Firmware 17",
+])
+def test_no_block_inside_a_digit_run_or_on_a_version_line(text):
+    assert not any(e == "STREET_ADDRESS" for e, _ in _spans(text))
+
+
+def test_the_phone_survives_next_to_a_version_line():
+    """The address block used to take '879 6009 I'm on version 6' and win over the phone."""
+    from detectors.phone import PhoneDetector
+    text = "my name is Brandi Dunlap and my number is +1 213 879 6009 I'm on version 6.9.4.3."
+    found = resolve([*address_blocks(text), *PhoneDetector().detect(text, time.monotonic() + 5)])
+    assert [(f.entity, text[f.start:f.end]) for f in found] == [("PHONE_NUMBER", "+1 213 879 6009")]
+
+
+@pytest.mark.parametrize(("text", "block"), [
+    ("12 Park Row, Leeds, LS1 4AP", "12 Park Row, Leeds, LS1 4AP"),
+    ("24 Sussex Drive, Ottawa, ON K1A 0B1", "24 Sussex Drive, Ottawa, ON K1A 0B1"),
+    ("10 Downing Street, London SW1A 2AA", "10 Downing Street, London SW1A 2AA"),
+    ("48 109 Xanthou Street\nApt. 698\nLakatameia", "48 109 Xanthou Street\nApt. 698\nLakatameia"),
+])
+def test_blocks_take_uk_and_canadian_postcodes_and_two_leading_numbers(text, block):
+    assert _spans(text)[0] == ("STREET_ADDRESS", block)
+
+
+# ------------------------------------------------------------------ postcode after a place
+
+AFTER_PLACE = PostcodeAfterPlaceDetector()
+
+
+def _postcodes(text: str, places: list[str], entity: str = "LOCATION") -> list[str]:
+    prior = [Finding(text.index(p), text.index(p) + len(p), entity, 0.7, "names", TIER_MODEL) for p in places]
+    (found,) = AFTER_PLACE.detect_batch([text], [time.monotonic() + 5], prior=[prior])
+    assert all(f.entity == "POSTAL_CODE" and f.tier == TIER_PATTERN for f in found)
+    return [text[f.start:f.end] for f in found]
+
+
+@pytest.mark.parametrize(("text", "place", "code"), [
+    ("sold to Priya Raghunathan in Leeds, LS1 4AP.", "Leeds", "LS1 4AP"),
+    ("London SW1A 1AA", "London", "SW1A 1AA"),
+    ("Ottawa, ON K1A 0B1", "Ottawa", "K1A 0B1"),
+    ("Toronto M5V3L9", "Toronto", "M5V3L9"),
+    ("Manchester  M1 1AE, UK", "Manchester", "M1 1AE"),
+])
+def test_postcode_after_a_place(text, place, code):
+    assert _postcodes(text, [place]) == [code]
+
+
+@pytest.mark.parametrize(("text", "places", "entity"), [
+    ("sold to Priya in Leeds, LS1 4CP.", ["Leeds"], "LOCATION"),   # C is no inward letter
+    ("Leeds LS14AP", ["Leeds"], "LOCATION"),                      # UK codes keep their space
+    ("bought an RTX 4070 in Leeds", ["Leeds"], "LOCATION"),
+    ("LS1 4AP", [], "LOCATION"),                                  # no place: the pattern pack's job
+    ("Leeds, then LS1 4AP", ["Leeds"], "LOCATION"),
+    ("Priya LS1 4AP", ["Priya"], "PERSON"),
+])
+def test_no_postcode_after_a_place(text, places, entity):
+    assert _postcodes(text, places, entity) == []
+
+
+def test_postcode_beats_a_model_person_on_the_code():
+    """NER reads 'LS1 4AP' as a PERSON; the postcode (tier pattern) wins."""
+    text = "sold to Priya Raghunathan in Leeds, LS1 4AP."
+    ner = Finding(text.index("LS1"), text.index("LS1") + 7, "PERSON", 0.85, "ner", TIER_MODEL)
+    place = Finding(text.index("Leeds"), text.index("Leeds") + 5, "LOCATION", 0.88, "names", TIER_MODEL)
+    (found,) = AFTER_PLACE.detect_batch([text], [time.monotonic() + 5], prior=[[place, ner]])
+    assert [(f.entity, text[f.start:f.end]) for f in resolve([place, ner, *found])] == \
+        [("LOCATION", "Leeds"), ("POSTAL_CODE", "LS1 4AP")]
+
+
+def test_postcode_after_place_fails_closed_and_needs_prior_findings():
+    text = "London SW1A 1AA"
+    prior = [[Finding(0, 6, "LOCATION", 0.7, "ner", TIER_MODEL)]]
+    (out,) = AFTER_PLACE.detect_batch([text], [time.monotonic() - 1], prior=prior)
+    assert isinstance(out, BudgetExceeded)
+    assert AFTER_PLACE.detect(text, time.monotonic() + 5) == []
+    assert AFTER_PLACE.sees_prior and AFTER_PLACE.cost > 100

@@ -1,6 +1,7 @@
 """Every rule of every builtin pack: its own examples, and bounded time on adversarial input."""
 from __future__ import annotations
 
+import functools
 import time
 
 import pytest
@@ -202,3 +203,84 @@ def test_bits_lists_set_bits_lowest_first():
     from detectors.pattern import _bits
     for mask in [0, 1, 2, 3, 1 << 70, *(random.Random(3).getrandbits(80) for _ in range(200))]:
         assert _bits(mask) == [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+@functools.cache
+def _builtin() -> PatternDetector:
+    return PatternDetector.builtin()
+
+
+def _labels(text: str) -> list[tuple[str, str]]:
+    """(value, entity) of the builtin packs' findings, overlaps resolved."""
+    from detectors.resolve import resolve
+    found = resolve(_builtin().detect(text, time.monotonic() + 5))
+    return [(text[f.start:f.end], f.entity) for f in found]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the label before a value names it, even when the next value's label is nearer after it
+    ("My passport number is X1234567 and driver's license D123-4567-8901",
+     [("X1234567", "US_PASSPORT"), ("D123-4567-8901", "US_DRIVER_LICENSE")]),
+    ("driver's license 123456789, passport 987654321",
+     [("123456789", "US_DRIVER_LICENSE"), ("987654321", "US_PASSPORT")]),
+    ("passport or licence? licence 123456789", [("123456789", "US_DRIVER_LICENSE")]),
+    ("license 123456789 (not my passport)", [("123456789", "US_DRIVER_LICENSE")]),
+])
+def test_nearest_context_word_decides_between_rules_sharing_a_span(text, expected):
+    assert _labels(text) == expected
+
+
+def test_context_distance_prefers_a_word_before_the_span():
+    rule = next(r for r in _builtin().rules if r.detector_id == "ids.us_passport")
+    text = "passport number is X1234567 and passport"
+    lower = lower_same_length(text)
+    start = text.index("X1234567")
+    # 'passport number' is one of its context words: the gap is from its end
+    assert rule.context_distance(lower, start, start + 8) == (0, len(" is "))
+    text = "X1234567 is my passport"
+    assert rule.context_distance(lower_same_length(text), 0, 8) == (1, len(" is my "))
+    assert rule.context_distance("x1234567 and more", 0, 8) == (2, 0)
+
+
+def test_settling_shared_spans_is_the_same_in_batch_and_per_text():
+    det = _builtin()
+    texts = ["My passport number is X1234567 and driver's license D123-4567-8901",
+             "driver's license 123456789, passport 987654321", "passport 123456789", "nothing"]
+    far = time.monotonic() + 10
+    assert det.detect_batch(texts, [far] * len(texts)) == [det.detect(t, far) for t in texts]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("your account 48291034 has been updated", [("48291034", "US_BANK_NUMBER")]),
+    ("account number: 000123456789", [("000123456789", "US_BANK_NUMBER")]),
+    ("acct no 12345678", [("12345678", "US_BANK_NUMBER")]),
+    ("account 4111 1111 1111 1111", [("4111 1111 1111 1111", "CREDIT_CARD")]),
+    ("account 4111111111111111", [("4111111111111111", "CREDIT_CARD")]),
+    ("routing number 011000015 for my account", [("011000015", "ABA_ROUTING_NUMBER")]),
+    ("account DE89370400440532013000", [("DE89370400440532013000", "IBAN_CODE")]),
+    ("order 12345678 on my account", []),
+    ("ticket 48291034, invoice 99120034, tracking 77712345 for the account", []),
+    ("account balance $12,345,678.00", []),
+    ("send btc to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT please", [("1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "CRYPTO")]),
+    ("my wallet bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", [("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "CRYPTO")]),
+    ("eth address 0x52908400098527886E0F7030069857D2E4169EE7",
+     [("0x52908400098527886E0F7030069857D2E4169EE7", "CRYPTO")]),
+    ("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", [("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "CRYPTO")]),
+    ("error code 0x52908400098527886e0f7030069857d2e4169ee7 in the log", []),
+    ("log in with username kuhlman_88 and password Xk#92!lmQ",
+     [("kuhlman_88", "USERNAME"), ("Xk#92!lmQ", "PASSWORD")]),
+    ("user jsmith1987 logged in from the office", [("jsmith1987", "USERNAME")]),
+    ("my password is hunter2!", [("hunter2", "PASSWORD")]),
+    ("the user logged in", []),
+    ("click the password reset link", []),
+    ("type it in the username field", []),
+    ("MRN 00482913", [("00482913", "MEDICAL_RECORD_NUMBER")]),
+    ("medical record number 4821-993", [("4821-993", "MEDICAL_RECORD_NUMBER")]),
+    ("patient id: A-99231", [("A-99231", "MEDICAL_RECORD_NUMBER")]),
+    ("member ID W123456789", [("W123456789", "ACCOUNT_ID")]),
+    ("postcode LS1 4AP", [("LS1 4AP", "POSTAL_CODE")]),
+    ("my postal code is K1A 0B1", [("K1A 0B1", "POSTAL_CODE")]),
+    ("zip code 58732", []),
+])
+def test_coverage_of_accounts_wallets_credentials_records_and_postcodes(text, expected):
+    assert _labels(text) == expected

@@ -6,7 +6,8 @@ import time
 import pytest
 
 from detectors.base import BudgetExceeded
-from detectors.phone import PhoneDetector, _CANDIDATE
+from detectors.finding import TIER_MODEL, TIER_PATTERN, Finding
+from detectors.phone import _CANDIDATE, PhoneAfterNameDetector, PhoneDetector
 
 DET = PhoneDetector()
 
@@ -107,3 +108,70 @@ def test_bare_digit_fast_path_agrees_with_the_general_one(text):
             bare = det._bare(m.start(), cand)
             det._text, det._lower = text, None
             assert bare == det._best(m.start(), cand), (text, cand)
+
+
+def test_record_and_licence_words_are_id_words():
+    """'medical record number 4821-993' is a record id, not a national phone number."""
+    assert spans("medical record number 4821-993") == []
+    assert spans("passport number 0650 995 04 94") == []
+    assert spans("office number 0650 995 04 94") == ["0650 995 04 94"]
+
+
+# ---------------------------------------------------------------------- phone after a name
+
+AFTER = PhoneAfterNameDetector()
+
+
+def _after_name(text: str, names: list[str], entity: str = "PERSON", score: float = 0.75) -> list[str]:
+    """What PhoneAfterNameDetector finds in ``text`` given PERSON findings on ``names``."""
+    prior = [Finding(text.index(n), text.index(n) + len(n), entity, score, "names", TIER_MODEL) for n in names]
+    (found,) = AFTER.detect_batch([text], [time.monotonic() + 5], prior=[prior])
+    assert all(f.entity == "PHONE_NUMBER" and f.tier == TIER_PATTERN for f in found)
+    return [text[f.start:f.end] for f in found]
+
+
+@pytest.mark.parametrize(("text", "name", "phone"), [
+    ("Robert Hayden 5033608989", "Robert Hayden", "5033608989"),
+    ("brooke blanchard 7732123599", "brooke blanchard", "7732123599"),
+    ("mark t. obrien 9015819419", "mark t. obrien", "9015819419"),
+    ("call Tina Skinner, 6176297660 tonight", "Tina Skinner", "6176297660"),
+    ("Eric Silva 17023744273", "Eric Silva", "17023744273"),
+])
+def test_bare_nanp_number_after_a_name(text, name, phone):
+    assert _after_name(text, [name]) == [phone]
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("ticket number is 8034133096", []),                      # no name
+    ("order 144764370", []),
+    ("Robert Hayden 1234567890", ["Robert Hayden"]),          # not a valid NANP number
+    ("Robert Hayden 50336089891", ["Robert Hayden"]),         # 11 digits without the leading 1
+    ("Hayden 5033608989", ["Hayden"]),                        # one word is no full name
+    ("order Robert Hayden 5033608989", ["Robert Hayden"]),    # an id word before the name
+    ("Robert Hayden paid 5033608989", ["Robert Hayden"]),     # not right after the name
+    ("Robert Hayden 5033608989.12", ["Robert Hayden"]),       # an amount
+    ("Robert Hayden 5033608989", []),
+])
+def test_no_phone_after_name(text, names):
+    assert _after_name(text, names) == []
+
+
+def test_after_name_ignores_weak_names_places_and_works_only_with_prior_findings():
+    assert _after_name("Robert Hayden 5033608989", ["Robert Hayden"], score=0.3) == []
+    assert _after_name("Salt Lake 5033608989", ["Salt Lake"], entity="LOCATION") == []
+    assert AFTER.detect("Robert Hayden 5033608989", time.monotonic() + 5) == []
+    assert AFTER.detect_batch(["Robert Hayden 5033608989"], [time.monotonic() + 5]) == [[]]
+
+
+def test_after_name_fails_closed_on_expired_deadline():
+    text = "Robert Hayden 5033608989"
+    prior = [[Finding(0, 13, "PERSON", 0.75, "names", TIER_MODEL)]]
+    (out,) = AFTER.detect_batch([text], [time.monotonic() - 1], prior=prior)
+    assert isinstance(out, BudgetExceeded)
+
+
+def test_after_name_runs_after_the_name_detectors():
+    """It reads their findings: the stack must run it after the gazetteer (50) and NER (100)."""
+    from detectors.names import NameDetector
+    from detectors.ner import NerDetector
+    assert AFTER.sees_prior and AFTER.cost > max(NameDetector.cost, NerDetector.cost)

@@ -142,3 +142,103 @@ def test_luhn_byte_sums_equal_the_digit_sums(digits):
     rev = digits[::-1]
     expected = (sum(map(int, rev[0::2])) + sum(v._LUHN_DOUBLE[int(c)] for c in rev[1::2])) % 10 == 0
     assert v._luhn_digits(digits) == expected
+
+
+# ------------------------------------------------------------------ accounts, records, crypto
+
+@pytest.mark.parametrize(("number", "ok"), [
+    ("48291034", True), ("000123456789", True), ("12345678901234567", True),
+    ("00000000", False),                 # one digit repeated
+    ("4111111111111111", False),         # a card number: the card rules' finding
+])
+def test_bank_account(number, ok):
+    assert v.bank_account(number) is ok
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("00482913", True), ("4821-993", True), ("A-99231", True), ("W123456789", True),
+    ("A-123", False), ("0000", False), ("MR-1111-11", False),
+])
+def test_record_id(value, ok):
+    assert v.record_id(value) is ok
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("jdoe", True), ("mary.k", True), ("kuhlman_88", True),
+    ("required", False), ("taken", False), ("admin", False), ("ab", False), ("12345", False),
+])
+def test_username(value, ok):
+    assert v.username(value) is ok
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("jsmith1987", True), ("kuhlman_88", True), ("mary.k", True), ("troll-king", True),
+    ("logged", False), ("field", False), ("guide", False), ("v2.1", False), ("2024", False),
+])
+def test_username_handle(value, ok):
+    assert v.username_handle(value) is ok
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("Xk#92!lmQ", True), ("hunter22", True), ("482913", True),
+    ("reset", False), ("manager", False), ("reset-link", False), ("(optional)", False), ("****", False),
+])
+def test_password_bare(value, ok):
+    assert v.password_bare(value) is ok
+
+
+@pytest.mark.parametrize(("code", "ok"), [
+    ("LS1 4AP", True), ("SW1A 1AA", True), ("M1 1AE", True), ("EC1A 1BB", True), ("W1A 0AX", True),
+    ("B33 8TH", True), ("CR2 6XH", True), ("DN55 1PT", True), ("GIR 0AA", True), ("SW1A1AA", True),
+    ("K1A 0B1", True), ("M5V 3L9", True), ("K1A0B1", True),
+    ("LS1 4CP", False),                  # C is no inward letter
+    ("QS1 4AP", False),                  # Q is no area letter
+    ("ZZ1 1ZZ", False), ("D1A 0B1", False), ("K1A 0B", False), ("RTX 4070", False), ("ls1 4ap", False),
+])
+def test_uk_ca_postcode(code, ok):
+    assert v.uk_ca_postcode(code) is ok
+
+
+@pytest.mark.parametrize(("address", "ok"), [
+    ("1BoatSLRHtKNngkdXEeobR76b53LETtpyT", True),         # P2PKH
+    ("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", True),          # P2SH
+    ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", True),  # bech32, v0
+    ("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", True),  # BIP 173, upper case
+    ("bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr", True),  # taproot, bech32m
+    ("bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs", True),        # BIP 350, version 16
+    ("1BoatSLRHtKNngkdXEeobR76b53LETtpyU", False),         # base58 checksum
+    ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr", False), # bech32 checksum
+    ("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh", False), # BIP 350: v0 with a bech32m checksum
+    ("Bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", False), # mixed case
+    ("2BoatSLRHtKNngkdXEeobR76b53LETtpyT", False),
+])
+def test_bitcoin(address, ok):
+    assert v.bitcoin(address) is ok
+
+
+def test_keccak256_known_digests():
+    """Ethereum's Keccak-256, not NIST SHA3-256 (which hashlib has and which differs)."""
+    import hashlib
+    assert v.keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    assert v.keccak256(b"").hex() != hashlib.sha3_256(b"").hexdigest()
+
+
+# EIP-55's own test vectors.
+_EIP55 = ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+          "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"]
+
+
+@pytest.mark.parametrize("address", _EIP55)
+def test_eip55_vectors(address):
+    k = max(i for i, c in enumerate(address) if c.isalpha() and i > 1)  # its last letter, case flipped
+    flipped = address[:k] + address[k].swapcase() + address[k + 1:]
+    assert v.eip55(address) and v.ethereum(address)
+    assert not v.eip55(flipped) and not v.ethereum(flipped)
+    assert not v.eip55(address.lower()) and v.ethereum(address.lower())  # one case: no checksum
+
+
+def test_ethereum_shape():
+    assert v.ethereum("0x52908400098527886E0F7030069857D2E4169EE7")
+    assert not v.ethereum("0x" + "0" * 40)
+    assert not v.ethereum("0x52908400098527886E0F7030069857D2E4169EE")
+    assert not v.ethereum("52908400098527886E0F7030069857D2E4169EE7aa")
