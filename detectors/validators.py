@@ -574,16 +574,21 @@ _USERNAME_WORDS = _PASSWORD_PLACEHOLDERS | {
     "his", "her", "their", "our", "its", "or", "of", "in", "on", "at", "to", "you", "me", "we", "they",
     "mine", "yours", "unknown", "shown", "displayed", "visible", "public", "private", "optional",
     "admin", "administrator", "root", "guest", "anonymous", "test", "demo", "default",
+    "failed", "failure", "success", "successful", "error", "denied", "blocked", "locked", "pending",
+    "timeout", "ok", "disabled", "enabled", "page", "screen", "button", "form", "link", "help", "now",
+    "there", "today", "broken", "attempt", "attempts", "issue", "issues", "problem", "problems",
+    "with", "for", "from", "by", "as", "if", "when", "then", "but", "so", "be", "can", "cannot",
 }
 
 
 @validator("username")
 def username(text: str) -> bool:
-    """A user name stated as one ('my username is jdoe', 'login: mary.k'): 3-32 characters and
-    not a word that sentences about user names use ('username is required', 'is taken').
-    Shared role accounts ('admin', 'root', 'guest') identify nobody."""
+    """A user name stated as one ('my username is jdoe', 'login: mary.k'): 3-32 characters, a
+    letter among them ('login: 2024-01-01' is a date), and not a word that sentences about user
+    names use ('username is required', 'login: failed'). Shared role accounts ('admin', 'root',
+    'guest') identify nobody."""
     t = text.strip("'\"")
-    return 3 <= len(t) <= 32 and t.lower() not in _USERNAME_WORDS and not t.isdigit()
+    return 3 <= len(t) <= 32 and t.lower() not in _USERNAME_WORDS and any(c.isalpha() for c in t)
 
 
 _VERSION_LIKE = re.compile(r"[vV]?\d+(?:[._]\d+)*[a-z]?")
@@ -599,12 +604,15 @@ def username_handle(text: str) -> bool:
     return any(c.isdigit() or c == "_" for c in text) or "." in text[1:-1] or "-" in text[1:-1]
 
 
+_NUMBER_RANGE = re.compile(r"\d{1,3}(?:[-–]\d{1,3})?\+?")  # 'password 8-16 characters', 'password 12+'
+
+
 @validator("password_bare")
 def password_bare(text: str) -> bool:
     """A password right after the word, without 'is' or ':' ('and password Xk#92!lmQ'): a digit
     or a symbol other than '-', '.' and brackets must be in it ('password reset-link',
-    'password (optional)' are prose)."""
-    if not password(text) or text[0] in "([{<":
+    'password (optional)' are prose), and it is no length rule ('password 8-16 characters')."""
+    if not password(text) or text[0] in "([{<" or _NUMBER_RANGE.fullmatch(text):
         return False
     return any(c.isdigit() or not (c.isalnum() or c in "-.'’()[]{}<>") for c in text)
 
