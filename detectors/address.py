@@ -566,6 +566,8 @@ class PostcodeAfterPlaceDetector(Detector):
 def _postcodes_after(text: str, places: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for place in places:
+        if not text[place.end:place.end + 4].lstrip(", \t")[:1].isupper():
+            continue  # the common case, decided without a regex call
         m = _POSTCODE_AFTER.match(text, place.end)
         if m is not None and uk_ca_postcode(m.group("code")) and all(f.start != m.start("code") for f in out):
             out.append(Finding(m.start("code"), m.end("code"), "POSTAL_CODE", POSTCODE_SCORE,
