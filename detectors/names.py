@@ -641,7 +641,8 @@ class NameDetector(Detector):
                 while j + 1 < n and j - i < 4 and adjacent(j, j + 1) and not used[j + 1]:
                     w1 = toks[j + 1][2]
                     if capitalized(j + 1) and lows[j + 1] not in very_common and lows[j + 1] not in STOP_CAPS \
-                            or len(w1) == 1 and w1.isupper() and lows[j + 1] not in ("a", "i"):
+                            or len(w1) == 1 and w1.isupper() and lows[j + 1] not in ("a", "i") \
+                            and not text[toks[j + 1][1]:toks[j + 1][1] + 1].isdigit():   # "Leeds LS1": a postcode
                         j += 1
                     elif lows[j + 1] in _PLACE_LINK and j + 2 < n and adjacent(j + 1, j + 2) \
                             and capitalized(j + 2) and lows[j + 2] not in common:

@@ -58,7 +58,7 @@ class KindRules(BaseModel):
 
 
 DEFAULT_RARE_FIELDS = ["query", "q", "query_text", "search", "search_query", "search_term", "keywords"]
-DEFAULT_QUASI_ENTITIES = ["LOCATION", "STREET_ADDRESS", "DATE_OF_BIRTH", "ORGANIZATION", "NRP",
+DEFAULT_QUASI_ENTITIES = ["LOCATION", "STREET_ADDRESS", "POSTAL_CODE", "DATE_OF_BIRTH", "ORGANIZATION", "NRP",
                           "PHONE_NUMBER", "EMAIL_ADDRESS"]
 DEFAULT_QUASI_COLUMNS = ["zip", "zipcode", "zip_code", "postcode", "postal_code", "birth_date",
                          "birthdate", "date_of_birth", "dob", "birth_year", "gender", "sex", "age"]

@@ -169,3 +169,7 @@ def test_given_name_that_is_also_a_word_inside_a_sentence():
 def test_coordination_with_a_name():
     assert persons("wow emma and kaite is so very cute") == ["emma", "kaite"]
     assert persons("emma and the boys") == ["emma"]
+
+
+def test_place_is_not_extended_over_a_postcode_letter():
+    assert places("she moved to Leeds L1 0AA") == ["Leeds"]
