@@ -33,7 +33,7 @@ from collections.abc import Iterator, Sequence
 
 import regex
 
-from detectors.base import BudgetExceeded, Detector, check_deadline
+from detectors.base import BudgetExceeded, Detector, FollowOnDetector
 from detectors.finding import TIER_MODEL, TIER_PATTERN, Finding
 from detectors.validators import uk_ca_postcode
 
@@ -521,7 +521,7 @@ _POSTCODE_AFTER = regex.compile(r",?[\x20\t]{1,2}(?:[A-Z]{2}[\x20\t]{1,2})?"
 POSTCODE_SCORE = 0.8
 
 
-class PostcodeAfterPlaceDetector(Detector):
+class PostcodeAfterPlaceDetector(FollowOnDetector):
     """A full UK or Canadian postcode right after a place: 'sold to Priya Raghunathan in Leeds,
     LS1 4AP', 'Ottawa, ON K1A 0B1'. POSTAL_CODE, tier pattern, so that it beats the model's
     guesses on the code (NER reads 'LS1 4AP' as a PERSON).
@@ -535,32 +535,16 @@ class PostcodeAfterPlaceDetector(Detector):
     """
 
     id = "postcode_after_place"
-    cost = 110
-    sees_prior = True
 
     @property
     def entities(self) -> frozenset[str]:
         return frozenset({"POSTAL_CODE"})
 
-    def detect(self, text: str, deadline: float) -> list[Finding]:
-        return []
+    def anchors(self, found: Sequence[Finding]) -> list[Finding]:
+        return [f for f in found if f.entity == "LOCATION"]
 
-    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float],
-                     prior: Sequence[Sequence[Finding]] | None = None) -> list[list[Finding] | BaseException]:
-        if prior is None:
-            return [[] for _ in texts]
-        out: list[list[Finding] | BaseException] = []
-        for text, deadline, found in zip(texts, deadlines, prior):
-            places = [f for f in found if f.entity == "LOCATION"] if found else ()
-            if not places:
-                out.append([])
-                continue
-            try:
-                check_deadline(deadline)
-                out.append(_postcodes_after(text, places))
-            except Exception as exc:  # noqa: BLE001 - isolated per text
-                out.append(exc)
-        return out
+    def find_after(self, text: str, anchors: list[Finding]) -> list[Finding]:
+        return _postcodes_after(text, anchors)
 
 
 def _postcodes_after(text: str, places: list[Finding]) -> list[Finding]:

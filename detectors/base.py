@@ -57,3 +57,43 @@ class Detector(ABC):
 def check_deadline(deadline: float) -> None:
     if time.monotonic() > deadline:
         raise BudgetExceeded
+
+
+class FollowOnDetector(Detector):
+    """A detector whose evidence is what other detectors found: 'a number right after a name',
+    'a postcode right after a place'. It reads the stack's prior findings (``sees_prior``), so it
+    runs after the detectors it reads (``cost`` above NER's), and finds nothing on its own
+    (``detect`` without prior findings). Subclasses say which prior findings are anchors and what
+    to find after them."""
+
+    cost = 110
+    sees_prior = True
+
+    @abstractmethod
+    def anchors(self, found: Sequence[Finding]) -> list[Finding]:
+        """The prior findings this detector looks after."""
+
+    @abstractmethod
+    def find_after(self, text: str, anchors: list[Finding]) -> list[Finding]:
+        """Findings in ``text`` next to ``anchors`` (never empty)."""
+
+    def detect(self, text: str, deadline: float) -> list[Finding]:
+        return []
+
+    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float],
+                     prior: Sequence[Sequence[Finding]] | None = None) -> list[list[Finding] | BaseException]:
+        if prior is None:
+            return [[] for _ in texts]
+        out: list[list[Finding] | BaseException] = []
+        for text, deadline, found in zip(texts, deadlines, prior):
+            anchors = self.anchors(found) if found else []
+            if not anchors:
+                out.append([])
+                continue
+            try:
+                check_deadline(deadline)
+                out.append(self.find_after(text, anchors))
+            except Exception as exc:  # noqa: BLE001 - isolated per text, reported by type only
+                out.append(exc)
+        return out
+

@@ -23,7 +23,7 @@ import phonenumbers
 import regex
 from phonenumbers import NumberParseException
 
-from detectors.base import BudgetExceeded, Detector, check_deadline
+from detectors.base import BudgetExceeded, Detector, FollowOnDetector
 from detectors.finding import TIER_PATTERN, Finding
 from detectors.pattern import TRUSTED_MAX_CHARS, utf8
 
@@ -270,7 +270,7 @@ _AFTER_NAME = regex.compile(r"(?:,|:|\x20-)?[\x20\t]{1,3}(\d{10,11})(?![\w]|[.,\
 _NAME_SCORE_MIN = 0.5
 
 
-class PhoneAfterNameDetector(Detector):
+class PhoneAfterNameDetector(FollowOnDetector):
     """A bare valid NANP number right after a person's name is a phone number: 'Robert Hayden
     5033608989', 'mark t. obrien 9015819419', the people-search query of AOL-style logs.
 
@@ -285,34 +285,15 @@ class PhoneAfterNameDetector(Detector):
     """
 
     id = "phone_after_name"
-    cost = 110
-    sees_prior = True
 
     @property
     def entities(self) -> frozenset[str]:
         return frozenset({"PHONE_NUMBER"})
 
-    def detect(self, text: str, deadline: float) -> list[Finding]:
-        return []
+    def anchors(self, found: Sequence[Finding]) -> list[Finding]:
+        return [f for f in found if f.entity == "PERSON" and f.score >= _NAME_SCORE_MIN]
 
-    def detect_batch(self, texts: Sequence[str], deadlines: Sequence[float],
-                     prior: Sequence[Sequence[Finding]] | None = None) -> list[list[Finding] | BaseException]:
-        if prior is None:
-            return [[] for _ in texts]
-        out: list[list[Finding] | BaseException] = []
-        for text, deadline, found in zip(texts, deadlines, prior):
-            names = [f for f in found if f.entity == "PERSON" and f.score >= _NAME_SCORE_MIN] if found else ()
-            if not names:
-                out.append([])
-                continue
-            try:
-                check_deadline(deadline)
-                out.append(self._after(text, names))
-            except Exception as exc:  # noqa: BLE001 - isolated per text
-                out.append(exc)
-        return out
-
-    def _after(self, text: str, names: list[Finding]) -> list[Finding]:
+    def find_after(self, text: str, names: list[Finding]) -> list[Finding]:
         out: list[Finding] = []
         for name in names:
             if not text[name.end:name.end + 6].lstrip(",:- \t")[:1].isdigit():
