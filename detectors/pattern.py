@@ -222,15 +222,8 @@ def _near(lower: str, words: tuple[str, ...], lo: int, start: int, end: int, hi:
     ``lower[end:hi]``: a word counts when it lies entirely inside a window, is not preceded by a
     letter or digit, and is not followed by one inside the window."""
     n = len(lower)
-    for a, b in ((lo, start), (end, min(hi, n))):
-        for w in words:
-            i = lower.find(w, a, b)
-            while i >= 0:
-                j = i + len(w)
-                if (i == 0 or lower[i - 1] not in _WORD_CHARS) and (j == b or lower[j] not in _WORD_CHARS):
-                    return True
-                i = lower.find(w, i + 1, b)
-    return False
+    return any(next(_word_starts(lower, w, a, b), None) is not None
+               for a, b in ((lo, start), (end, min(hi, n))) for w in words)
 
 
 def _word_starts(lower: str, w: str, a: int, b: int) -> Iterable[int]:
