@@ -9,7 +9,8 @@ import regex
 from detectors.address import (_MEMO, _START_UNIT, _UNIT_INITIALS, AddressBlockDetector, PostcodeAfterPlaceDetector,
                                _may_hold_unit, address_blocks)
 from detectors.base import BudgetExceeded
-from detectors.finding import TIER_MODEL, TIER_PATTERN, Finding
+from detectors.finding import TIER_MODEL, Finding
+from prior_findings import follow_on
 from detectors.resolve import resolve
 
 
@@ -138,10 +139,7 @@ AFTER_PLACE = PostcodeAfterPlaceDetector()
 
 
 def _postcodes(text: str, places: list[str], entity: str = "LOCATION") -> list[str]:
-    prior = [Finding(text.index(p), text.index(p) + len(p), entity, 0.7, "names", TIER_MODEL) for p in places]
-    (found,) = AFTER_PLACE.detect_batch([text], [time.monotonic() + 5], prior=[prior])
-    assert all(f.entity == "POSTAL_CODE" and f.tier == TIER_PATTERN for f in found)
-    return [text[f.start:f.end] for f in found]
+    return follow_on(AFTER_PLACE, text, places, entity, 0.7, "POSTAL_CODE")
 
 
 @pytest.mark.parametrize(("text", "place", "code"), [

@@ -6,8 +6,9 @@ import time
 import pytest
 
 from detectors.base import BudgetExceeded
-from detectors.finding import TIER_MODEL, TIER_PATTERN, Finding
+from detectors.finding import TIER_MODEL, Finding
 from detectors.phone import _CANDIDATE, PhoneAfterNameDetector, PhoneDetector
+from prior_findings import follow_on
 
 DET = PhoneDetector()
 
@@ -124,10 +125,7 @@ AFTER = PhoneAfterNameDetector()
 
 def _after_name(text: str, names: list[str], entity: str = "PERSON", score: float = 0.75) -> list[str]:
     """What PhoneAfterNameDetector finds in ``text`` given PERSON findings on ``names``."""
-    prior = [Finding(text.index(n), text.index(n) + len(n), entity, score, "names", TIER_MODEL) for n in names]
-    (found,) = AFTER.detect_batch([text], [time.monotonic() + 5], prior=[prior])
-    assert all(f.entity == "PHONE_NUMBER" and f.tier == TIER_PATTERN for f in found)
-    return [text[f.start:f.end] for f in found]
+    return follow_on(AFTER, text, names, entity, score, "PHONE_NUMBER")
 
 
 @pytest.mark.parametrize(("text", "name", "phone"), [
