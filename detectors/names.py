@@ -174,6 +174,21 @@ _NOT_PERSON_PREP = frozenset("at in on into for".split())
 _VOCATIVE_NEXT = frozenset("can could would will please you your u i i'm we do did are is have thanks "
                            "thank what where when why how".split())
 
+# rule 9: a name in a person's slot outranks the model's organization guess (0.7) for the same word
+_SLOT_SCORE = 0.75
+# rule 9: words after a name that address its bearer ("sterling you gone too far")
+_MODALS = frozenset("must should would could".split())
+_ADDRESSEE = frozenset("you u your ur ya yo".split())
+# rule 9: two words before a name ("where is KK", "fan of Sheeran", "better than butler")
+_SLOT_LEFT = frozenset({("where", "is"), ("where", "was"), ("is", "that"), ("was", "that"), ("who", "is"),
+                        ("fan", "of"), ("proud", "of"), ("better", "than"), ("worse", "than"),
+                        ("talking", "about"), ("talks", "about"), ("talk", "about"), ("thanks", "to")})
+
+# rule 9: words after a name that make it a person ("grian fan", "Trump supporters")
+_SLOT_RIGHT = frozenset("fan fans supporter supporters impersonator impersonators lookalike haters stans".split())
+# rule 9: a name coordinated with the speaker or the addressee ("you and Des", "me and Kishan", "Des and I")
+_WITH_ME = frozenset({("you", "and"), ("me", "and"), ("and", "i"), ("and", "me"), ("you", "&"), ("me", "&")})
+
 # Words before a place. Strong: an unknown capitalized word after them is a place ("grew up in
 # Moknine", "lives in Hueb"); weak (bare prepositions): only a known town.
 _PLACE_LEFT = frozenset({
@@ -759,6 +774,63 @@ class NameDetector(Detector):
                 addressee = i + 1 < n and lows[i + 1] in _VOCATIVE_NEXT
                 out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.85 if addressee else 0.72,
                                    self.id, TIER_MODEL))
+                used[i] = True
+
+        # rule 9: a name-shaped word in a slot where people stand: the subject of a verb at a clause
+        # start ("hangwani is slaying"), a possessor ("kapil ' s expression"), the addressee
+        # ("sterling you gone too far"), after "where is" or "fan of", before "fan", beside "you and"
+        def clitic(k: int) -> bool:
+            """Token k is the 's of the token before it, as tokenized corpora write it ("Trump ' s")."""
+            return lows[k] == "s" and k > 0 and gaps[k - 1] in ("'", "’")
+
+        def name_shaped(i: int) -> bool:
+            """Token i could be a name: not a function word, verb, contraction or place; in lower case
+            a given name or a rare word; capitalized, no common word unless a popular given name
+            ("Bill") or a census surname that is no very common word."""
+            lw = lows[i]
+            st = style(i)
+            if used[i] or lw in _FUNCTION_WORDS or lw in STOP_CAPS or len(lw) < 2 or lw in _PERSON_VERBS \
+                    or lw in _PERSON_VERBS_WEAK or _contraction(lw, common):
+                return False
+            if (gaz.is_place_token(lw) or lw in gaz.all_places) and not given(lw):
+                return False
+            if st == "lower":
+                return given(lw) or (lw in first and lw not in very_common) or self._rare(lw)
+            if st == "title":
+                return lw not in common or first.get(lw, 0) >= 0.05 \
+                    or gaz.last.get(lw, 99_999) <= 10_000 and lw not in very_common
+            if toks[i][2].isupper():
+                return len(lw) >= 3 and lw not in common
+            return lw not in common     # "LeBron", "iDubbbz", "MaMlambo"
+        for v in range(1, n):
+            i = v - 1
+            if used[i]:
+                continue
+            lv = lows[v]
+            verb = (lv in _PERSON_VERBS or lv in _PERSON_VERBS_WEAK or lv in _MODALS) and gap_ok(i, v)
+            poss = clitic(v)
+            if not (verb or poss) or not name_shaped(i):
+                continue
+            if verb and not clause_start(i):
+                continue
+            if poss and not clause_start(i) and v + 1 < n and style(v + 1) != "lower":
+                continue        # inside a clause, "X's" must be followed by a lower-case noun
+            out.append(Finding(toks[i][0], toks[i][1], "PERSON", _SLOT_SCORE, self.id, TIER_MODEL))
+            used[i] = True
+        for i in range(n):
+            if used[i]:
+                continue
+            nxt = lows[i + 1] if i + 1 < n and gap_ok(i, i + 1) else ""
+            prev = lows[i - 1] if i and gap_ok(i - 1, i) else ""
+            prev2 = (lows[i - 2], prev) if i >= 2 and prev and gap_ok(i - 2, i - 1) else ()
+            vocative = nxt in _ADDRESSEE and clause_start(i) and lows[i] not in very_common \
+                and (gaz.is_given(lows[i]) or gaz.is_surname(lows[i]) or style(i) == "other")
+            cue = prev2 in _SLOT_LEFT or nxt in _SLOT_RIGHT \
+                or prev2 in _WITH_ME or (nxt, lows[i + 2] if i + 2 < n and gap_ok(i + 1, i + 2) else "") in _WITH_ME \
+                or i >= 2 and clitic(i - 1) and gap_ok(i - 1, i) and lows[i - 2] == "where" \
+                or prev == "where's"
+            if (vocative or cue) and name_shaped(i):
+                out.append(Finding(toks[i][0], toks[i][1], "PERSON", _SLOT_SCORE, self.id, TIER_MODEL))
                 used[i] = True
 
         # rule 8: a list of given names ("natalina, thomas, crystal, omar and brandy"): when most

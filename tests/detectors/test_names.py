@@ -6,12 +6,17 @@ FAR = time.monotonic() + 3600
 DET = NameDetector()
 
 
+def _found(text, entity):
+    """The surfaces of the detector's findings of one entity, in text order."""
+    return [text[f.start:f.end] for f in sorted(DET.detect(text, FAR), key=lambda f: f.start) if f.entity == entity]
+
+
 def persons(text):
-    return [text[f.start:f.end] for f in DET.detect(text, FAR) if f.entity == "PERSON"]
+    return _found(text, "PERSON")
 
 
 def places(text):
-    return [text[f.start:f.end] for f in DET.detect(text, FAR) if f.entity == "LOCATION"]
+    return _found(text, "LOCATION")
 
 
 def test_gazetteer_name_likeness():
@@ -173,3 +178,24 @@ def test_coordination_with_a_name():
 
 def test_place_is_not_extended_over_a_postcode_letter():
     assert places("she moved to Leeds L1 0AA") == ["Leeds"]
+
+
+def test_name_in_a_person_slot():
+    """Rule 9: a word shaped like a name where people stand: subject of a verb, possessor,
+    addressee, after 'where is' or 'fan of', before 'fan' or 'supporters', beside 'you and'."""
+    assert persons("hangwani is slaying colours like her") == ["hangwani"]
+    assert persons("Pyrion said he is the worst detective .") == ["Pyrion"]
+    assert persons("kapil ' s expression at the end") == ["kapil"]
+    assert persons("Where ' s Kishan ?") == ["Kishan"]
+    assert persons("where's Kishan?") == ["Kishan"]
+    assert persons("sterling you gone too far") == ["sterling"]
+    assert persons("she is a huge fan of Fedorova") == ["Fedorova"]
+    assert persons("im a minecraft gamer and grian fan so i can say") == ["grian"]
+    assert persons("It was so nice meeting you and Jonyeee !") == ["Jonyeee"]
+
+
+def test_no_name_in_a_person_slot_for_words_brands_and_contractions():
+    for text in ("Apple is great", "Hope you got the house", "Love you guys", "What's your name?",
+                 "the butler is here", "a huge football fan", "where is the station?", "Eww you are gross",
+                 "It's going to rain", "Summer is coming"):
+        assert persons(text) == [], text
