@@ -178,7 +178,11 @@ _VOCATIVE_NEXT = frozenset("can could would will please you your u i i'm we do d
 _SLOT_SCORE = 0.75
 # rule 9: words after a name that address its bearer ("sterling you gone too far")
 _MODALS = frozenset("must should would could".split())
-_ADDRESSEE = frozenset("you u your ur ya yo".split())
+_ADDRESSEE = frozenset("you u your ur ya yo why what when how".split())
+# rule 9: greetings before a name ("hey tanner", "thanks Shan")
+_GREETING = frozenset("hey hi hello hiya yo thanks thx dear congrats congratulations bye".split())
+# rule 9: auxiliaries that put the subject after them ("why did Rose have", "how does MaMlambo cook")
+_AUX = frozenset("did does do didn't doesn't don't".split())
 # rule 9: two words before a name ("where is KK", "fan of Sheeran", "better than butler")
 _SLOT_LEFT = frozenset({("where", "is"), ("where", "was"), ("is", "that"), ("was", "that"), ("who", "is"),
                         ("fan", "of"), ("proud", "of"), ("better", "than"), ("worse", "than"),
@@ -188,6 +192,23 @@ _SLOT_LEFT = frozenset({("where", "is"), ("where", "was"), ("is", "that"), ("was
 _SLOT_RIGHT = frozenset("fan fans supporter supporters impersonator impersonators lookalike haters stans".split())
 # rule 9: a name coordinated with the speaker or the addressee ("you and Des", "me and Kishan", "Des and I")
 _WITH_ME = frozenset({("you", "and"), ("me", "and"), ("and", "i"), ("and", "me"), ("you", "&"), ("me", "&")})
+
+_SLOT_VERBS = _PERSON_VERBS | _PERSON_VERBS_WEAK | _MODALS
+
+
+def _slot_offsets() -> dict[str, tuple[int, ...]]:
+    """Cue word -> where a rule-9 slot may be relative to it, so that only those tokens are
+    examined (most texts have no cue at all)."""
+    at: dict[str, set[int]] = {}
+    for words, offset in ((_ADDRESSEE, -1), (_SLOT_RIGHT, -1), (_GREETING, 1), (_AUX, 1),
+                          ({b for _, b in _SLOT_LEFT}, 1), ({"where's", "s", "you"}, 1)):
+        for w in words:
+            at.setdefault(w, set()).add(offset)
+    at.setdefault("and", set()).update((-1, 1))     # "you and Des", "Des and I"
+    return {w: tuple(sorted(o)) for w, o in at.items()}
+
+
+_SLOT_AT = _slot_offsets()
 
 # Words before a place. Strong: an unknown capitalized word after them is a place ("grew up in
 # Moknine", "lives in Hueb"); weak (bare prepositions): only a known town.
@@ -496,8 +517,10 @@ class NameDetector(Detector):
             return []
         lows = [t[2].lower() for t in toks]
         first, last, first_like, last_like = gaz.first, gaz.last, gaz.first_like, gaz.last_like
-        # cheap exit: no token is a name or a place, and no capitalized word but the first
-        if self._exit_words.isdisjoint(lows) and not (self.unknown_caps and any(t[2][0].isupper() for t in toks[1:])):
+        # cheap exit: no token is a name or a place, no capitalized word but the first, and the
+        # first is a common word
+        if self._exit_words.isdisjoint(lows) and not (self.unknown_caps and any(t[2][0].isupper() for t in toks[1:])) \
+                and (lows[0] in gaz.common_words or not toks[0][2][0].isupper()):
             return []
         check_deadline(deadline)
         context = any(lw in CONTEXT_WORDS for lw in lows)
@@ -801,31 +824,40 @@ class NameDetector(Detector):
                     or gaz.last.get(lw, 99_999) <= 10_000 and lw not in very_common
             if toks[i][2].isupper():
                 return len(lw) >= 3 and lw not in common
-            return lw not in common     # "LeBron", "iDubbbz", "MaMlambo"
+            return True     # camel case in a person's slot: "LeBron", "iDubbbz", "MaMlambo"
         for v in range(1, n):
-            i = v - 1
-            if used[i]:
-                continue
             lv = lows[v]
-            verb = (lv in _PERSON_VERBS or lv in _PERSON_VERBS_WEAK or lv in _MODALS) and gap_ok(i, v)
+            if lv not in _SLOT_VERBS and lv != "s" or used[v - 1]:
+                continue
+            i = v - 1
+            verb = lv != "s" and gap_ok(i, v)
             poss = clitic(v)
             if not (verb or poss) or not name_shaped(i):
                 continue
-            if verb and not clause_start(i):
-                continue
+            if verb and not clause_start(i) and not (lv in _PERSON_VERBS and lows[i] not in common
+                                                     and lows[i - 1] not in _FUNCTION_WORDS):
+                continue        # "notice gaby gave herself", not "the car is"
             if poss and not clause_start(i) and v + 1 < n and style(v + 1) != "lower":
                 continue        # inside a clause, "X's" must be followed by a lower-case noun
             out.append(Finding(toks[i][0], toks[i][1], "PERSON", _SLOT_SCORE, self.id, TIER_MODEL))
             used[i] = True
-        for i in range(n):
-            if used[i]:
+        # only the tokens next to a cue word, or followed by a comma, can fill a slot below
+        slots = {k + o for k, lw in enumerate(lows) if lw in _SLOT_AT for o in _SLOT_AT[lw]}
+        slots.update(k for k, g in enumerate(gaps) if g == "," and lows[k + 1] in _VOCATIVE_NEXT)
+        for i in sorted(slots):
+            if i < 0 or i >= n or used[i]:
                 continue
             nxt = lows[i + 1] if i + 1 < n and gap_ok(i, i + 1) else ""
             prev = lows[i - 1] if i and gap_ok(i - 1, i) else ""
             prev2 = (lows[i - 2], prev) if i >= 2 and prev and gap_ok(i - 2, i - 1) else ()
             vocative = nxt in _ADDRESSEE and clause_start(i) and lows[i] not in very_common \
-                and (gaz.is_given(lows[i]) or gaz.is_surname(lows[i]) or style(i) == "other")
-            cue = prev2 in _SLOT_LEFT or nxt in _SLOT_RIGHT \
+                and (gaz.is_given(lows[i]) or gaz.is_surname(lows[i]) or style(i) == "other" and not toks[i][2].isupper())
+            greeting = prev in _GREETING or prev2 == ("thank", "you")
+            comma_vocative = i + 2 < n and gaps[i] == "," and clause_start(i) and lows[i + 1] in _VOCATIVE_NEXT \
+                and style(i) != "lower" and lows[i] not in common
+            inverted = prev in _AUX and nxt and style(i + 1) == "lower" \
+                and (nxt not in _FUNCTION_WORDS or nxt in _PERSON_VERBS_WEAK)   # "why did Rose have"
+            cue = prev2 in _SLOT_LEFT or nxt in _SLOT_RIGHT or greeting or comma_vocative or inverted \
                 or prev2 in _WITH_ME or (nxt, lows[i + 2] if i + 2 < n and gap_ok(i + 1, i + 2) else "") in _WITH_ME \
                 or i >= 2 and clitic(i - 1) and gap_ok(i - 1, i) and lows[i - 2] == "where" \
                 or prev == "where's"

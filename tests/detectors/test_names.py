@@ -192,10 +192,17 @@ def test_name_in_a_person_slot():
     assert persons("she is a huge fan of Fedorova") == ["Fedorova"]
     assert persons("im a minecraft gamer and grian fan so i can say") == ["grian"]
     assert persons("It was so nice meeting you and Jonyeee !") == ["Jonyeee"]
+    assert persons("why did Rose have her kids this whole time") == ["Rose"]
+    assert persons("How does MaMlambo cook something for her") == ["MaMlambo"]
+    assert persons("anyone else notice gaby gave herself more soda") == ["gaby"]
+    assert persons("Hey tanner is your last name real") == ["tanner"]
+    assert persons("Loey , do you not have any more stories ?") == ["Loey"]
+    assert persons("tanner why do you do this") == ["tanner"]
 
 
 def test_no_name_in_a_person_slot_for_words_brands_and_contractions():
     for text in ("Apple is great", "Hope you got the house", "Love you guys", "What's your name?",
                  "the butler is here", "a huge football fan", "where is the station?", "Eww you are gross",
-                 "It's going to rain", "Summer is coming"):
+                 "It's going to rain", "Summer is coming", "recorded for Allianz became the first",
+                 "OMFG WHY THIS", "why did the car stop", "Sunday , do you work"):
         assert persons(text) == [], text
