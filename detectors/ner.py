@@ -302,7 +302,7 @@ class NerDetector(Detector):
         gate = self.gate if gated else None
         gate_texts = _masked(texts, prior) if gated and prior is not None else texts
         found: list[list[Finding]] = [[] for _ in range(n)]
-        pending: dict[str, list[tuple[int, int]]] = {}   # model input -> [(text index, offset)]
+        pending: dict[str, list[tuple]] = {}   # model input -> [(text index, offset, index map)]
         order: list[str] = []
         last_need = [-1] * n                             # position in `order` a text waits for
         stats = self.stats
@@ -313,20 +313,20 @@ class NerDetector(Detector):
                 if gate is not None and not gate(gate_texts[i][s:e]):
                     stats["gated_out"] += 1
                     continue
-                key = _DIGITS.sub("5", sent) if self.normalize_digits else sent
+                key, index = detokenize(_DIGITS.sub("5", sent) if self.normalize_digits else sent)
                 cached = self._cache_get(key)
                 if cached is not None:
                     stats["cache_hits"] += 1
-                    found[i].extend(_to_findings(cached, s))
+                    found[i].extend(_to_findings(_mapped(cached, index), s))
                     continue
                 waiters = pending.get(key)
                 if waiters is None:
                     waiters = pending[key] = []
                     order.append(key)
-                waiters.append((i, s))
+                waiters.append((i, s, index))
         pos_of = {k: p for p, k in enumerate(order)}
         for key, waiters in pending.items():
-            for i, _ in waiters:
+            for i, _, _ in waiters:
                 last_need[i] = max(last_need[i], pos_of[key])
 
         # A text with no sentence left for the model is complete: it does not fail, even when the
@@ -345,14 +345,14 @@ class NerDetector(Detector):
                 if not failed[i] and last_need[i] >= done and now > deadlines[i]:
                     failed[i] = True
             keys = [k for k in order[done:done + chunk]
-                    if any(not failed[i] for i, _ in pending[k])]
+                    if any(not failed[i] for i, _, _ in pending[k])]
             if keys:
                 stats["model_calls"] += 1
                 for key, doc in zip(keys, nlp.pipe(keys, batch_size=len(keys))):
                     spans = extract(doc)
                     self._cache_put(key, spans)
-                    for i, off in pending[key]:
-                        found[i].extend(_to_findings(spans, off))
+                    for i, off, index in pending[key]:
+                        found[i].extend(_to_findings(_mapped(spans, index), off))
             finished_before, done = done, done + chunk
             now = time.monotonic()
             for i in range(n):  # only texts completed by this chunk: earlier ones met their deadline
@@ -386,6 +386,36 @@ class NerDetector(Detector):
 
 
 _DIGITS = regex.compile(r"\d")
+# Corpora tokenized for NER research write "Trump ' s", "do n ' t" and "great !": the model was
+# trained on running text, so these spaces are taken out before it reads the sentence.
+_TOKENIZED = regex.compile(r"(?<=\w)( n ' t| ' (?:s|re|ve|ll|d|m))(?!\w)|(?<=\S) (?=[.,!?:;](?:\s|$))")
+
+
+def detokenize(sent: str) -> tuple[str, list[int] | None]:
+    """The sentence as running text, and for each of its characters the index in ``sent`` (None
+    when nothing changed)."""
+    if " '" not in sent and " ." not in sent and " ," not in sent and " !" not in sent and " ?" not in sent:
+        return sent, None
+    out: list[str] = []
+    index: list[int] = []
+    pos = 0
+    for m in _TOKENIZED.finditer(sent):
+        out.append(sent[pos:m.start()])
+        index.extend(range(pos, m.start()))
+        piece = m.group()
+        kept = [k for k, ch in enumerate(piece) if ch != " "]
+        out.append("".join(piece[k] for k in kept))
+        index.extend(m.start() + k for k in kept)
+        pos = m.end()
+    out.append(sent[pos:])
+    index.extend(range(pos, len(sent)))
+    return "".join(out), index
+
+
+def _mapped(spans: tuple, index: list[int] | None) -> tuple:
+    if index is None:
+        return spans
+    return tuple((index[s], index[e - 1] + 1, ent) for s, e, ent in spans)
 
 
 def _masked(texts: Sequence[str], prior: Sequence[Sequence[Finding]]) -> list[str]:

@@ -3,7 +3,8 @@ import time
 import pytest
 
 from detectors.base import BudgetExceeded
-from detectors.ner import Gate, NerDetector, clean_span, load_ner_pipeline, ner_components, relabel, split_sentences
+from detectors.ner import (Gate, NerDetector, clean_span, detokenize, load_ner_pipeline, ner_components, relabel,
+                           split_sentences)
 from detectors.settings import NerSettings
 
 FAR = time.monotonic() + 3600
@@ -104,6 +105,22 @@ def test_gate_ignores_what_pattern_detectors_found():
 def test_digit_normalization_keeps_offsets():
     det = NerDetector(NerSettings(mode="all"))
     text = "Order 12345 for Angela Merkel in Berlin"
+    got = surfaces(text, det.detect(text, FAR))
+    assert ("Angela Merkel", "PERSON") in got and ("Berlin", "LOCATION") in got
+
+
+def test_detokenize_maps_every_character_back():
+    for sent, running in (("Trump ' s a stud", "Trump's a stud"), ("I do n ' t know , man !", "I don't know, man!"),
+                          ("Where ' s Kishan ?", "Where's Kishan?")):
+        key, index = detokenize(sent)
+        assert key == running
+        assert [sent[k] for k in index] == list(key)
+    assert detokenize("plain text, no change") == ("plain text, no change", None)
+
+
+def test_tokenized_corpus_text_gives_offsets_in_the_original():
+    det = NerDetector(NerSettings(mode="all"))
+    text = "I do n ' t think Angela Merkel ' s visit to Berlin was planned ."
     got = surfaces(text, det.detect(text, FAR))
     assert ("Angela Merkel", "PERSON") in got and ("Berlin", "LOCATION") in got
 
