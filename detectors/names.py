@@ -165,6 +165,8 @@ bought sent received paid
 _PERSON_VERBS_WEAK = frozenset("is was has had will can did does isn't wasn't doesn't didn't can't won't "
                                "are were have".split())
 _INTRO_WORDS = frozenset(w for cue in _NAME_INTRO for w in cue)
+_SUBJECT_VERBS = _PERSON_VERBS | _PERSON_VERBS_WEAK
+_LIST_GAPS = frozenset({",", "&", ",&"})    # between the items of a list of names (rule 8)
 _CLAUSE_WORDS = frozenset("and but so because cuz coz when then that if lol ok okay yeah yes oh omg haha "
                           "also while since although though um well".split())
 _COORD = frozenset({"and", "or", "&"})
@@ -474,9 +476,16 @@ class NameDetector(Detector):
         return frozenset().union(gaz.first, gaz.last_like, gaz.intl_last, gaz.places, gaz.big_places,
                                  gaz.cities, gaz.intl_first, _INTRO_WORDS, TITLES)
 
+    @functools.cached_property
+    def _place_starts(self) -> frozenset[str]:
+        """Lower-case tokens a place of rule 4 can start with."""
+        gaz = self.gaz
+        return frozenset().union(gaz.places, gaz.big_places, gaz.cities)
+
     def prepare(self) -> None:
         self.gaz
         self._exit_words
+        self._place_starts
 
     def _name_margin(self, low: str) -> float:
         """zipf(word) - log10(census %): low when the word is mostly a name."""
@@ -528,14 +537,13 @@ class NameDetector(Detector):
         n = len(toks)
         used = [False] * n
 
-        def _style(w: str) -> str:
-            if w.islower():
-                return "lower"
-            if w[0].isupper() and (len(w) == 1 or w[1:].islower() or "'" in w or "-" in w):
-                return "title"
-            return "other"
-
-        style = [_style(t[2]) for t in toks].__getitem__
+        # "lower", "title" ("Anna", "O'Brien", "Jean-Luc") or "other" ("LeBron", "NASA")
+        styles = ["lower" if w.islower() else "title" if w[0].isupper() and (
+            len(w) == 1 or w[1:].islower() or "'" in w or "-" in w) else "other" for _, _, w in toks]
+        style = styles.__getitem__
+        # the rules below look at few tokens each: these lists spare them a walk over every token
+        titles = [i for i, st in enumerate(styles) if st == "title"]
+        lowers = [i for i, st in enumerate(styles) if st == "lower"]
 
         def adjacent(i: int, j: int) -> bool:
             gap = text[toks[i][1]:toks[j][0]]
@@ -547,8 +555,10 @@ class NameDetector(Detector):
                 k -= 1
             return k < 0 or text[k] in ".!?\n:"
 
-        i = 0
-        while i < n:
+        skip = 0
+        for i in [k for k, lw in enumerate(lows) if lw in TITLES or lw in first]:
+            if i < skip:
+                continue
             lw = lows[i]
             st = style(i)
             # rule 2: title + name
@@ -562,7 +572,7 @@ class NameDetector(Detector):
                 out.append(Finding(toks[i + 1][0], toks[j][1], "PERSON", 0.8, self.id, TIER_MODEL))
                 for k in range(i, j + 1):
                     used[k] = True
-                i = j + 1
+                skip = j + 1
                 continue
             # rule 1: first [middle] last
             if lw in first and st in ("lower", "title") and lw not in _FUNCTION_WORDS:
@@ -596,9 +606,7 @@ class NameDetector(Detector):
                                            self.id, TIER_MODEL))
                         for k in range(i, j + 1):
                             used[k] = True
-                        i = j + 1
-                        continue
-            i += 1
+                        skip = j + 1
 
         # Context rules. Known places first, so that "flying to Austin" is a place, not a person.
         common = gaz.common_words
@@ -650,8 +658,8 @@ class NameDetector(Detector):
                 used[k] = True
 
         if self.places:
-            for i in range(n):
-                if used[i] or not capitalized(i) or i == 0:
+            for i in [k for k in range(1, n) if lows[k - 1] in _PLACE_PREP or lows[k - 1] in _CUE_LAST]:
+                if used[i] or not capitalized(i):
                     continue
                 strong = left_cue(i, _PLACE_LEFT)
                 prev = lows[i - 1] if gap_ok(i - 1, i) else ""
@@ -733,7 +741,7 @@ class NameDetector(Detector):
             return j
 
         # rule 6: a name after a cue ("my name is X", "call me X", "hey X", "talked to X")
-        for i in range(1, n):
+        for i in [k for k in range(1, n) if lows[k - 1] in _CUE_LAST]:
             if used[i]:
                 continue
             cue = left_cue(i, _NAME_INTRO)
@@ -752,10 +760,10 @@ class NameDetector(Detector):
 
         # rule 7: a clause-initial name before a verb ("Onni shouted at Eric", "tyler is very
         # reliable", "Alonso and Lee were engineers"), or a vocative ("Linus, lately ...")
-        for v in range(1, n):
+        for v in [k for k in range(1, n) if lows[k] in _SUBJECT_VERBS]:
             lv = lows[v]
             strong_verb = lv in _PERSON_VERBS
-            if not (strong_verb or lv in _PERSON_VERBS_WEAK) or not gap_ok(v - 1, v):
+            if not gap_ok(v - 1, v):
                 continue
             subjects: list[tuple[int, int]] = []
             end = v - 1
@@ -789,8 +797,8 @@ class NameDetector(Detector):
                     continue
                 out.append(Finding(toks[s][0], toks[e][1], "PERSON", 0.75, self.id, TIER_MODEL))
                 mark(s, e)
-        for i in range(n - 1):
-            if used[i] or gaps[i] != "," or not clause_start(i):
+        for i in [k for k, g in enumerate(gaps) if g == ","]:
+            if used[i] or not clause_start(i):
                 continue
             if given(lows[i]) and not gaz.is_place_token(lows[i]) and style(i) in ("title", "lower") \
                     and (style(i) == "title" or n > 3) and lows[i] not in very_common:
@@ -825,9 +833,9 @@ class NameDetector(Detector):
             if toks[i][2].isupper():
                 return len(lw) >= 3 and lw not in common
             return True     # camel case in a person's slot: "LeBron", "iDubbbz", "MaMlambo"
-        for v in range(1, n):
+        for v in [k for k in range(1, n) if lows[k] in _SLOT_VERBS or lows[k] == "s"]:
             lv = lows[v]
-            if lv not in _SLOT_VERBS and lv != "s" or used[v - 1]:
+            if used[v - 1]:
                 continue
             i = v - 1
             verb = lv != "s" and gap_ok(i, v)
@@ -867,7 +875,8 @@ class NameDetector(Detector):
 
         # rule 8: a list of given names ("natalina, thomas, crystal, omar and brandy"): when most
         # items are given names, the others that are names too (census, international) go along.
-        i = 0
+        listed = not _LIST_GAPS.isdisjoint(gaps) or "and" in lows or "or" in lows
+        i = 0 if listed else n
         while i < n:
             items = [i]
             k = i
@@ -892,11 +901,11 @@ class NameDetector(Detector):
             i = k + 1
 
         # rule 3: single first names with support
-        for i in range(n):
+        for i in [k for k, lw in enumerate(lows) if lw in first_like]:
             if used[i]:
                 continue
             lw = lows[i]
-            if lw not in first_like or gaz.is_place_token(lw) or ORG_SUFFIX.match(text, toks[i][1]):
+            if gaz.is_place_token(lw) or ORG_SUFFIX.match(text, toks[i][1]):
                 continue
             st = style(i)
             coord = False
@@ -917,9 +926,9 @@ class NameDetector(Detector):
                     used[i] = True
         # rule 3b: a Title-case given name inside a sentence that is also a word, but not a very
         # common one ("Amber", "Norman", "Lily"; not "Bill", "Rose", "Summer")
-        for i in range(1, n):
+        for i in titles:
             lw = lows[i]
-            if used[i] or style(i) != "title" or first.get(lw, 0.0) < _WORD_NAME_MIN_PCT or lw in very_common \
+            if i == 0 or used[i] or first.get(lw, 0.0) < _WORD_NAME_MIN_PCT or lw in very_common \
                     or lw in STOP_CAPS or gaz.is_place_token(lw) or lw in gaz.all_places or sentence_initial(i) \
                     or lows[i - 1] in _NOT_PERSON_PREP or ORG_SUFFIX.match(text, toks[i][1]):
                 continue
@@ -928,13 +937,14 @@ class NameDetector(Detector):
         # rule 3c: the other half of a coordination with a name found above ("emma and kaite",
         # "sitaram katel and kunjana"): a rare word that is no English word and no place
         person_tok = [False] * n
-        for f in out:
+        coordinated = not _COORD.isdisjoint(lows)
+        for f in (out if coordinated else ()):
             if f.entity == "PERSON":
                 for k in range(n):
                     if f.start <= toks[k][0] and toks[k][1] <= f.end:
                         person_tok[k] = True
-        for i in range(n):
-            if used[i] or style(i) not in ("lower", "title") or len(lows[i]) < 3 or gaz.is_place_token(lows[i]) \
+        for i in (sorted(titles + lowers) if coordinated and any(person_tok) else ()):
+            if used[i] or len(lows[i]) < 3 or gaz.is_place_token(lows[i]) \
                     or lows[i] in gaz.all_places or not self._rare(lows[i]):
                 continue
             if any(0 <= a < n and 0 <= b < n and person_tok[a] and lows[b] in _COORD and gap_ok(min(a, b), max(a, b))
@@ -945,8 +955,8 @@ class NameDetector(Detector):
         # rule 5: an unknown capitalized word inside a sentence (not a common word, not a place)
         if self.unknown_caps:
             common = gaz.common_words
-            for i in range(n):
-                if used[i] or style(i) != "title":
+            for i in titles:
+                if used[i]:
                     continue
                 lw = lows[i]
                 if len(lw) < 3 or lw in common or lw in STOP_CAPS or gaz.is_place_token(lw) \
@@ -963,8 +973,8 @@ class NameDetector(Detector):
 
         # rule 4b: Title-case known places that are not also first names ("Denver", "Ohio")
         if self.places:
-            for i in range(n):
-                if used[i] or style(i) != "title":
+            for i in titles:
+                if used[i]:
                     continue
                 lw = lows[i]
                 matched = 0
@@ -982,11 +992,10 @@ class NameDetector(Detector):
 
         # rule 4: lower-case places
         if self.places:
-            i = 0
-            while i < n:
+            skip = 0
+            for i in [k for k in lowers if lows[k] in self._place_starts]:
                 lw = lows[i]
-                if used[i] or style(i) != "lower":
-                    i += 1
+                if i < skip or used[i]:
                     continue
                 matched = 0
                 for cand in gaz.places.get(lw, ()):
@@ -1002,9 +1011,7 @@ class NameDetector(Detector):
                         matched = 1
                 if matched:
                     out.append(Finding(toks[i][0], toks[i + matched - 1][1], "LOCATION", 0.6, self.id, TIER_MODEL))
-                    i += matched
-                    continue
-                i += 1
+                    skip = i + matched
         # "Ortiz LLC", "Smith & Sons": a company named after a person
         return [f if f.entity != "PERSON" else Finding(with_honorific(text, f.start), f.end, f.entity, f.score,
                                                        f.detector, f.tier)
