@@ -842,9 +842,10 @@ class NameDetector(Detector):
             poss = clitic(v)
             if not (verb or poss) or not name_shaped(i):
                 continue
-            if verb and not clause_start(i) and not (lv in _PERSON_VERBS and lows[i] not in common
-                                                     and lows[i - 1] not in _FUNCTION_WORDS):
-                continue        # "notice gaby gave herself", not "the car is"
+            if verb and not clause_start(i) and not (
+                    lv in _PERSON_VERBS and lows[i] not in common and lows[i - 1] not in _FUNCTION_WORDS
+                    and (style(i) != "lower" or given(lows[i]))):
+                continue        # "notice gaby gave herself", not "the car is" nor "the failed logins came"
             if poss and not clause_start(i) and v + 1 < n and style(v + 1) != "lower":
                 continue        # inside a clause, "X's" must be followed by a lower-case noun
             out.append(Finding(toks[i][0], toks[i][1], "PERSON", _SLOT_SCORE, self.id, TIER_MODEL))
