@@ -51,6 +51,21 @@ def _bootstrap_problem(value: str) -> str | None:
     return None if value.strip() else "empty: give host:port[,host:port...]"
 
 
+def is_connection_property(name: str) -> bool:
+    """Whether a librdkafka property says how to reach and authenticate to the cluster
+    (``security.protocol``, ``sasl.*``, ``ssl.*``, ``enable.ssl.certificate.verification``, the
+    OIDC token endpoint's ``https.*``) rather than how one client behaves. Every client of the
+    cluster needs these, including the ones topics.yaml has no section for (the admin client of
+    ``topics create``, the Faust runner's), so they are taken from the consumer/producer sections."""
+    return name.startswith(("security.", "https.")) or "ssl" in name or "sasl" in name
+
+
+def _as_text(value: str | int | bool) -> str:
+    """A property value as librdkafka reads it, so ``true`` in the file equals "true" from the
+    environment."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 class KafkaSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     bootstrap_servers: str = Field("127.0.0.1:19092", description=f"overridden by {BOOTSTRAP_ENV}")
@@ -74,6 +89,26 @@ class KafkaSettings(BaseModel):
         ``default``. With overrides in play, operators need this to know which broker a service
         really uses; it names sources only, so it is safe to print for credentials."""
         return self._origins.get(setting, "default")
+
+    def connection(self) -> dict[str, str | int | bool]:
+        """The connection properties (:func:`is_connection_property`) of ``consumer`` and
+        ``producer`` merged: what a client that is neither needs to reach the same cluster as the
+        service. Raises ValueError naming the property and both sources, never the values, when
+        the two sections disagree: which identity to use is then the operator's call."""
+        merged: dict[str, str | int | bool] = {}
+        first: dict[str, str] = {}
+        for client in CLIENT_ENV_PREFIXES:
+            for prop, value in getattr(self, client).items():
+                if not is_connection_property(prop):
+                    continue
+                if prop in merged and _as_text(merged[prop]) != _as_text(value):
+                    raise ValueError(
+                        f"kafka.{first[prop]}.{prop} (from {self.origin(f'{first[prop]}.{prop}')}) and "
+                        f"kafka.{client}.{prop} (from {self.origin(f'{client}.{prop}')}) differ: this client "
+                        "needs one value; set both to the same")
+                merged.setdefault(prop, value)
+                first.setdefault(prop, client)
+        return merged
 
 
 class RouteDefaults(BaseModel):

@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from detectors.yamlconf import ConfigError
 from scrubber.cli import app
-from scrubber.config import load_topics, parse_topics
+from scrubber.config import is_connection_property, load_topics, parse_topics
 
 GOOD = """
 routes:
@@ -132,6 +132,27 @@ def test_empty_secret_file_is_an_error(tmp_path):
         parse_topics(GOOD, env={"SCRUBBER_KAFKA_CONSUMER_SASL_PASSWORD_FILE": str(empty)})
 
 
+@pytest.mark.parametrize("prop, connection", [
+    ("security.protocol", True), ("sasl.password", True), ("sasl.mechanisms", True), ("ssl.ca.location", True),
+    ("enable.ssl.certificate.verification", True), ("https.ca.location", True),
+    ("fetch.max.bytes", False), ("linger.ms", False), ("session.timeout.ms", False), ("client.id", False),
+])
+def test_connection_properties_are_the_auth_and_tls_ones(prop, connection):
+    assert is_connection_property(prop) is connection
+
+
+def test_connection_merges_both_clients_without_their_tuning():
+    cfg = parse_topics(GOOD + "kafka:\n  consumer: {security.protocol: SSL, fetch.max.bytes: 1000}\n"
+                       "  producer: {ssl.ca.location: /ca.pem, linger.ms: 5}\n", env={})
+    assert cfg.kafka.connection() == {"security.protocol": "SSL", "ssl.ca.location": "/ca.pem"}
+
+
+def test_connection_takes_a_value_both_clients_agree_on():
+    cfg = parse_topics(GOOD + "kafka:\n  producer: {enable.ssl.certificate.verification: false}\n",
+                       env={"SCRUBBER_KAFKA_CONSUMER_ENABLE_SSL_CERTIFICATE_VERIFICATION": "false"})
+    assert cfg.kafka.connection() == {"enable.ssl.certificate.verification": "false"}
+
+
 # --- the commands and the runner use the overrides ---------------------------------------------
 
 SERVICE = """
@@ -164,10 +185,65 @@ def test_topics_check_fails_on_an_empty_override(service_config):
 
 def test_topics_create_connects_to_the_overridden_servers(service_config, monkeypatch):
     calls = []
-    monkeypatch.setattr("scrubber.kafka.admin.create_route_topics", lambda servers, *a: calls.append(servers) or [])
+    monkeypatch.setattr("scrubber.kafka.admin.create_route_topics",
+                        lambda kafka, *a: calls.append(kafka.bootstrap_servers) or [])
     res = CliRunner().invoke(app, ["topics", "create", "--config", str(service_config)], env=SERVICE_ENV)
     assert res.exit_code == 0, res.output
     assert calls == ["cluster:9092"] and f"cluster:9092 (from {BOOTSTRAP})" in res.output
+
+
+class RecordingAdmin:
+    """confluent_kafka's AdminClient, recording its config; every topic is created."""
+    configs: list[dict] = []
+
+    def __init__(self, conf: dict) -> None:
+        RecordingAdmin.configs.append(conf)
+
+    def create_topics(self, topics: list, **_: object) -> dict:
+        from concurrent.futures import Future
+        futures = {t.topic: Future() for t in topics}
+        for future in futures.values():
+            future.set_result(None)
+        return futures
+
+
+SASL_ENV = {**SERVICE_ENV, "SCRUBBER_KAFKA_CONSUMER_SECURITY_PROTOCOL": "SASL_SSL",
+            "SCRUBBER_KAFKA_CONSUMER_SASL_MECHANISM": "SCRAM-SHA-512",
+            "SCRUBBER_KAFKA_CONSUMER_SASL_USERNAME": "scrubber",
+            "SCRUBBER_KAFKA_CONSUMER_FETCH_MAX_BYTES": "1000"}
+
+
+def test_topics_create_authenticates_like_the_service(service_config, monkeypatch):
+    monkeypatch.setattr("scrubber.kafka.admin.AdminClient", RecordingAdmin)
+    RecordingAdmin.configs = []
+    res = CliRunner().invoke(app, ["topics", "create", "--config", str(service_config)], env=SASL_ENV)
+    assert res.exit_code == 0, res.output
+    assert RecordingAdmin.configs == [{"bootstrap.servers": "cluster:9092", "security.protocol": "SASL_SSL",
+                                       "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "scrubber",
+                                       "sasl.password": "hunter2"}]
+    assert "sasl.password (from SCRUBBER_KAFKA_CONSUMER_SASL_PASSWORD)" in res.output
+    assert "hunter2" not in res.output and "clean.q: created" in res.output
+
+
+def test_topics_create_without_auth_settings_gets_only_the_servers(service_config, monkeypatch):
+    monkeypatch.setattr("scrubber.kafka.admin.AdminClient", RecordingAdmin)
+    RecordingAdmin.configs = []
+    res = CliRunner().invoke(app, ["topics", "create", "--config", str(service_config)],
+                             env={BOOTSTRAP: "cluster:9092", "SCRUBBER_KAFKA_PRODUCER_LINGER_MS": "5"})
+    assert res.exit_code == 0, res.output
+    assert RecordingAdmin.configs == [{"bootstrap.servers": "cluster:9092"}]
+    assert "kafka connection" not in res.output
+
+
+def test_topics_create_refuses_clients_that_disagree_on_credentials(service_config, monkeypatch):
+    monkeypatch.setattr("scrubber.kafka.admin.AdminClient", RecordingAdmin)
+    RecordingAdmin.configs = []
+    env = {**SERVICE_ENV, "SCRUBBER_KAFKA_PRODUCER_SASL_PASSWORD": "other-secret"}
+    res = CliRunner().invoke(app, ["topics", "create", "--config", str(service_config)], env=env)
+    assert res.exit_code == 2 and RecordingAdmin.configs == []
+    assert ("kafka.consumer.sasl.password (from SCRUBBER_KAFKA_CONSUMER_SASL_PASSWORD) and "
+            "kafka.producer.sasl.password (from SCRUBBER_KAFKA_PRODUCER_SASL_PASSWORD) differ") in res.output
+    assert "hunter2" not in res.output and "other-secret" not in res.output
 
 
 def test_run_hands_the_overridden_config_to_the_runner(service_config, monkeypatch):

@@ -8,7 +8,7 @@ import typer
 
 from detectors.yamlconf import ConfigError
 from scrubber.cli.app import app, fail, topics_app
-from scrubber.cli.topics import bootstrap_line
+from scrubber.cli.topics import bootstrap_line, connection_line
 from scrubber.config import TopicsFile, load_topics
 
 
@@ -94,13 +94,20 @@ def create(
     replication_factor: int = typer.Option(1, "--replication-factor", min=1),
 ) -> None:
     """Create every route's input, output and quarantine topic (inputs of pattern routes are
-    skipped). Existing topics are left as they are. The admin client gets the bootstrap servers
-    (SCRUBBER_KAFKA_BOOTSTRAP_SERVERS applies) but not the kafka.consumer/producer settings."""
+    skipped). Existing topics are left as they are. The admin client connects like the service:
+    the bootstrap servers and the SASL/TLS properties of kafka.consumer / kafka.producer, with the
+    SCRUBBER_KAFKA_* environment overrides applied."""
     from scrubber.kafka.admin import create_route_topics
 
     cfg = _load(config)
-    typer.echo(bootstrap_line(cfg.kafka))
-    results = create_route_topics(cfg.kafka.bootstrap_servers, cfg.resolved_routes(), partitions, replication_factor)
+    try:
+        connection = cfg.kafka.connection()
+    except ValueError as exc:   # the consumer and producer disagree: the admin needs one value
+        raise fail(str(exc)) from None
+    for line in (bootstrap_line(cfg.kafka), connection_line(cfg.kafka, list(connection))):
+        if line:
+            typer.echo(line)
+    results = create_route_topics(cfg.kafka, cfg.resolved_routes(), partitions, replication_factor)
     for r in results:
         typer.echo(f"{r.topic}: {r.status}{' (' + r.detail + ')' if r.detail else ''}")
     if any(r.status == "error" for r in results):

@@ -27,6 +27,18 @@ def client_lines(kafka: KafkaSettings) -> list[str]:
     return lines
 
 
+def connection_line(kafka: KafkaSettings, props: list[str]) -> str | None:
+    """The connection properties a client other than the consumer and producer gets (see
+    ``KafkaSettings.connection``), each with where it came from, never a value."""
+    if not props:
+        return None
+    parts = []
+    for prop in sorted(props):
+        origins = " and ".join(kafka.origin(f"{c}.{prop}") for c in CLIENT_ENV_PREFIXES if prop in getattr(kafka, c))
+        parts.append(f"{prop} (from {origins})")
+    return "kafka connection: " + ", ".join(parts)
+
+
 @topics_app.command("check")
 def check(config: Path = typer.Argument(Path("topics.yaml"), help="the routes file")) -> None:
     """Validate routes, policies and detector settings; errors name the file, line and key.

@@ -1,5 +1,9 @@
 """Topic creation for ``scrubber topics create``: every route's input, output and quarantine topic
-(pattern routes' inputs are left to their producers: the pattern names no single topic)."""
+(pattern routes' inputs are left to their producers: the pattern names no single topic).
+
+The admin client connects like the service does: the effective bootstrap servers and the
+connection properties (SASL, TLS) of ``kafka.consumer`` / ``kafka.producer``, environment
+overrides included (``KafkaSettings.connection``), so a secured cluster needs no second setup."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +12,7 @@ from dataclasses import dataclass
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from scrubber.config import ResolvedRoute
+from scrubber.config import KafkaSettings, ResolvedRoute
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +34,17 @@ def route_topics(routes: list[ResolvedRoute]) -> list[str]:
     return names
 
 
-def create_route_topics(bootstrap_servers: str, routes: list[ResolvedRoute], partitions: int = 6,
-                        replication_factor: int = 1, timeout: float = 30.0,
-                        admin_overrides: dict[str, str | int | bool] | None = None) -> list[TopicResult]:
+def admin_config(kafka: KafkaSettings) -> dict[str, str | int | bool]:
+    """librdkafka settings of an admin client for the service's cluster. Raises ValueError (no
+    values in it) when the consumer and producer sections disagree on a connection property."""
+    return {**kafka.connection(), "bootstrap.servers": kafka.bootstrap_servers}
+
+
+def create_route_topics(kafka: KafkaSettings, routes: list[ResolvedRoute], partitions: int = 6,
+                        replication_factor: int = 1, timeout: float = 30.0) -> list[TopicResult]:
     """Create the topics; ones that already exist are reported, not changed (their partition count
     stays what it is: changing it would move keys between partitions)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers, **(admin_overrides or {})})
+    admin = AdminClient(admin_config(kafka))
     names = route_topics(routes)
     futures = admin.create_topics([NewTopic(t, num_partitions=partitions, replication_factor=replication_factor)
                                    for t in names], operation_timeout=timeout, request_timeout=timeout)
