@@ -433,6 +433,11 @@ def _places():
     return places, big, cities, towns, town_multi
 
 
+def _title_parts(word: str) -> bool:
+    """Every part of a hyphenated word is capitalized: "Jean-Luc", "Wolf-Carpenter"; not "EU-wide"."""
+    return all(p[:1].isupper() and p[1:].islower() for p in word.split("-") if len(p) > 1)
+
+
 def _contraction(low: str, common: frozenset[str]) -> bool:
     """"It's", "We're", "Don't": a common word with a clitic, never a name."""
     for q in ("'", "’"):
@@ -539,7 +544,8 @@ class NameDetector(Detector):
 
         # "lower", "title" ("Anna", "O'Brien", "Jean-Luc") or "other" ("LeBron", "NASA")
         styles = ["lower" if w.islower() else "title" if w[0].isupper() and (
-            len(w) == 1 or w[1:].islower() or "'" in w or "-" in w) else "other" for _, _, w in toks]
+            len(w) == 1 or w[1:].islower() or "'" in w or "-" in w and _title_parts(w)) else "other"
+            for _, _, w in toks]
         style = styles.__getitem__
         # the rules below look at few tokens each: these lists spare them a walk over every token
         titles = [i for i, st in enumerate(styles) if st == "title"]

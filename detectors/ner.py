@@ -63,7 +63,7 @@ _TITLES = regex.compile(r"^(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|dame|lord|l
                         regex.IGNORECASE)
 _ARTICLE = regex.compile(r"^(?:the|The|THE)\s+")
 _TRIM_LEFT = regex.compile(r"^[\s\"'“”‘’`(\[{<>@#*_~.,;:!?-]+")
-_TRIM_RIGHT = regex.compile(r"(?:['’]s|['’])?[\s\"'“”‘’`)\]}<>*_~.,;:!?-]*$", regex.IGNORECASE)
+_TRIM_RIGHT = regex.compile(r"\s*(?:['’]s|['’])?[\s\"'“”‘’`)\]}<>*_~.,;:!?-]*$", regex.IGNORECASE)
 
 
 class _ModelCache:
@@ -386,15 +386,16 @@ class NerDetector(Detector):
 
 
 _DIGITS = regex.compile(r"\d")
-# Corpora tokenized for NER research write "Trump ' s", "do n ' t" and "great !": the model was
+# Corpora tokenized for NER research write "Trump ' s", "Germany 's", "do n't" and "great !": the model was
 # trained on running text, so these spaces are taken out before it reads the sentence.
-_TOKENIZED = regex.compile(r"(?<=\w)( n ' t| ' (?:s|re|ve|ll|d|m))(?!\w)|(?<=\S) (?=[.,!?:;](?:\s|$))")
+_TOKENIZED = regex.compile(r"(?<=\w)( n ?' ?t| ' ?(?:s|re|ve|ll|d|m))(?!\w)|(?<=\S) (?=[.,!?:;](?:\s|$))")
 
 
 def detokenize(sent: str) -> tuple[str, list[int] | None]:
     """The sentence as running text, and for each of its characters the index in ``sent`` (None
     when nothing changed)."""
-    if " '" not in sent and " ." not in sent and " ," not in sent and " !" not in sent and " ?" not in sent:
+    if " '" not in sent and " n'" not in sent and " ." not in sent and " ," not in sent and " !" not in sent \
+            and " ?" not in sent:
         return sent, None
     out: list[str] = []
     index: list[int] = []

@@ -205,5 +205,5 @@ def test_no_name_in_a_person_slot_for_words_brands_and_contractions():
                  "the butler is here", "a huge football fan", "where is the station?", "Eww you are gross",
                  "It's going to rain", "Summer is coming", "recorded for Allianz became the first",
                  "OMFG WHY THIS", "why did the car stop", "Sunday , do you work",
-                 "The failed logins came from 52.10.157.63 last night."):
+                 "The failed logins came from 52.10.157.63 last night.", "they proposed EU-wide measures"):
         assert persons(text) == [], text

@@ -111,7 +111,8 @@ def test_digit_normalization_keeps_offsets():
 
 def test_detokenize_maps_every_character_back():
     for sent, running in (("Trump ' s a stud", "Trump's a stud"), ("I do n ' t know , man !", "I don't know, man!"),
-                          ("Where ' s Kishan ?", "Where's Kishan?")):
+                          ("Where ' s Kishan ?", "Where's Kishan?"), ("Germany 's envoy", "Germany's envoy"),
+                          ("We do n't know", "We don't know")):
         key, index = detokenize(sent)
         assert key == running
         assert [sent[k] for k in index] == list(key)
@@ -123,6 +124,11 @@ def test_tokenized_corpus_text_gives_offsets_in_the_original():
     text = "I do n ' t think Angela Merkel ' s visit to Berlin was planned ."
     got = surfaces(text, det.detect(text, FAR))
     assert ("Angela Merkel", "PERSON") in got and ("Berlin", "LOCATION") in got
+
+
+def test_clean_span_drops_a_spaced_possessive():
+    text = "the European Union 's committee"
+    assert clean_span(text, 4, 22, "ORGANIZATION") == (4, 18)
 
 
 def test_relabel_with_gazetteer():
