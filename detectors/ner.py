@@ -168,6 +168,16 @@ _GATE_TOKEN = regex.compile(r"\S+@\S+|(?:https?://|www\.)\S+|[\p{L}\p{N}][\p{L}\
 _ACRONYMS = frozenset("iban ssn dob ups usps dhl fedex pdf id ip url faq otp pin atm vin imei sms "
                       "usb hdmi wifi cpu gpu ram ssd hd tv pc os ios api sql html css json xml".split())
 
+# Names of kinds of numbers and codes, which the model sometimes takes for organizations
+_NUMBER_WORDS = frozenset("iban bic swift ssn itin tin ein dob vin imei pin otp cvv cvc mrn id ip url "
+                          "iso isbn sku upc ean".split())
+
+
+
+def _is_number_word(surface: str) -> bool:
+    """"IBAN", "BIC", "SSN": the name of a kind of number, nobody's name ("Vin" may be a person)."""
+    return surface.isupper() and surface.lower() in _NUMBER_WORDS
+
 
 class Gate:
     """Decides whether a sentence may hold a name, place or organization (see module doc).
@@ -580,7 +590,7 @@ def extract(doc) -> tuple:
         if entity is None:
             continue
         cleaned = clean_span(text, ent.start_char, ent.end_char, entity)
-        if cleaned is None:
+        if cleaned is None or _is_number_word(text[cleaned[0]:cleaned[1]]):
             continue
         m = _ORG_SUFFIX.match(text, cleaned[1])
         if m and entity in ("PERSON", "ORGANIZATION", "LOCATION"):

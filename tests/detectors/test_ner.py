@@ -131,6 +131,12 @@ def test_clean_span_drops_a_spaced_possessive():
     assert clean_span(text, 4, 22, "ORGANIZATION") == (4, 18)
 
 
+def test_names_of_number_kinds_are_no_organization():
+    det = NerDetector(NerSettings(mode="all"))
+    text = "IBAN DE89 3704 0044 0532 0130 00 BIC COBADEFFXXX"
+    assert not {s for s, e in surfaces(text, det.detect(text, FAR)) if s in ("IBAN", "BIC")}
+
+
 def test_relabel_with_gazetteer():
     assert relabel("Kaylee", "ORGANIZATION") == "PERSON"
     assert relabel("Greece", "ORGANIZATION") == "LOCATION"
