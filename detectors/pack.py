@@ -1,8 +1,8 @@
 """Declarative pattern packs: detector rules as data, like gitleaks' rule file.
 
 A pack is a YAML file with a ``rules`` list. Each rule says what to find (``pattern``), what must
-be in the text before the pattern is even tried (``keywords``, a cheap prefilter, and
-``min_digits``), how to confirm it (``validator``), which nearby words raise or lower confidence
+be in the text before the pattern is even tried (``keywords``, a cheap prefilter, ``min_digits``
+and ``shape``), how to confirm it (``validator``), which nearby words raise or lower confidence
 (``context``, ``negative_context``), and the score. Users add their own ids with a pack of their
 own; no code is needed unless a new checksum is. Each rule carries its own true and false
 examples (``examples``), which the test-suite runs for every pack, the user's included.
@@ -39,6 +39,10 @@ class Rule(BaseModel):
     keywords: list[str] = Field(default_factory=list,
                                 description="any one must occur (case-insensitive) or the rule is skipped")
     min_digits: int = Field(0, ge=0, description="the text must hold at least this many digits")
+    shape: str | None = Field(None, description=(
+        "a Python ``re`` regex that must match the shape of an ASCII text (each ASCII letter written "
+        "as 'a', each digit as '0', each whitespace character as a space) or the rule is skipped; "
+        "it must match wherever the pattern does"))
     ignore_case: bool = False
     group: str | None = Field(None, description="named group whose span is the finding (default: whole match)")
     validator: str | None = None
