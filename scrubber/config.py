@@ -90,6 +90,11 @@ class KafkaSettings(BaseModel):
         really uses; it names sources only, so it is safe to print for credentials."""
         return self._origins.get(setting, "default")
 
+    def sources(self, prop: str) -> str:
+        """Where each client section's value of ``prop`` came from ("A and B" when both set it),
+        for messages about a merged connection property (see ``connection``)."""
+        return " and ".join(self.origin(f"{c}.{prop}") for c in CLIENT_ENV_PREFIXES if prop in getattr(self, c))
+
     def connection(self) -> dict[str, str | int | bool]:
         """The connection properties (:func:`is_connection_property`) of ``consumer`` and
         ``producer`` merged: what a client that is neither needs to reach the same cluster as the

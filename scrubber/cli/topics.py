@@ -32,11 +32,7 @@ def connection_line(kafka: KafkaSettings, props: list[str]) -> str | None:
     ``KafkaSettings.connection``), each with where it came from, never a value."""
     if not props:
         return None
-    parts = []
-    for prop in sorted(props):
-        origins = " and ".join(kafka.origin(f"{c}.{prop}") for c in CLIENT_ENV_PREFIXES if prop in getattr(kafka, c))
-        parts.append(f"{prop} (from {origins})")
-    return "kafka connection: " + ", ".join(parts)
+    return "kafka connection: " + ", ".join(f"{prop} (from {kafka.sources(prop)})" for prop in sorted(props))
 
 
 @topics_app.command("check")

@@ -3,10 +3,10 @@
 One agent per ``topics.yaml`` route; every decision (decode, detect, policy, headers, quarantine)
 is made by :class:`scrubber.pipeline.RoutePipeline`, exactly as in the confluent-kafka runner.
 
-Modules: ``settings`` (environment, guarantee resolution), ``agents`` (event -> InMessage ->
-OutMessage -> produce -> ack/commit), ``patterns`` (``input_pattern`` routes), ``web`` (/metrics,
-/healthz, /readyz, consumer lag), ``app`` (builds the App; exactly-once notes). The entry point
-for ``faust -A`` is :mod:`scrubber.faust_app`.
+Modules: ``settings`` (environment, guarantee resolution), ``connection`` (Kafka credentials),
+``agents`` (event -> InMessage -> OutMessage -> produce -> ack/commit), ``patterns``
+(``input_pattern`` routes), ``web`` (/metrics, /healthz, /readyz, consumer lag), ``app`` (builds
+the App; exactly-once notes). The entry point for ``faust -A`` is :mod:`scrubber.faust_app`.
 
 Which runner to choose (README text)
 ------------------------------------
@@ -38,9 +38,12 @@ What differs:
 - ``input_pattern`` routes: Faust's aiokafka driver cannot subscribe by regex, so the pattern is
   matched against the broker's topic list at start and every ``SCRUBBER_FAUST_PATTERN_REFRESH_S``
   (30) seconds; a new topic is picked up within about two refreshes.
-- ``kafka.consumer`` / ``kafka.producer`` (librdkafka settings) are ignored; Faust settings go in
-  ``SCRUBBER_FAUST_OPTIONS`` (JSON), e.g. ``{"broker_session_timeout": 10}`` for a faster
-  fail-over than Faust's 60 s default.
+- Kafka credentials: the SASL/TLS properties of ``kafka.consumer`` / ``kafka.producer`` (and their
+  ``SCRUBBER_KAFKA_*`` overrides) become Faust's ``broker_credentials`` (``connection``), one set
+  for the whole app; what cannot be translated stops the start, naming the property.
+- librdkafka tuning settings do not apply (a warning names the file's, the environment's are
+  refused); Faust settings go in ``SCRUBBER_FAUST_OPTIONS`` (JSON), e.g.
+  ``{"broker_session_timeout": 10}`` for a faster fail-over than Faust's 60 s default.
 - ``scrubber_transactions_aborted_total`` stays 0 (Faust aborts implicitly, by fencing).
 - Logs are Faust's text logs plus the scrubber's own records, not only JSON lines.
 """

@@ -5,8 +5,10 @@ Differences from ``scrubber run`` that follow from Faust's model (documented, no
 - One Faust app is one consumer group: the app id (``SCRUBBER_FAUST_APP_ID``, default
   ``scrubber-faust``) is the group of every route; a route's ``group`` is not used.
 - The processing guarantee is per app, so all routes must ask for the same one.
-- Faust talks to Kafka through aiokafka: the ``kafka.consumer`` / ``kafka.producer`` librdkafka
-  settings of topics.yaml do not apply (a warning says so).
+- Faust talks to Kafka through aiokafka: the connection properties (SASL, TLS) of
+  ``kafka.consumer`` / ``kafka.producer`` and their ``SCRUBBER_KAFKA_*`` overrides become Faust's
+  ``broker_credentials`` (:mod:`scrubber.faust.connection`; what cannot be translated stops the
+  start); their librdkafka tuning settings do not apply (a warning names them).
 - Guarantee: see :func:`check_guarantee` and "Exactly-once" below.
 
 Exactly-once (``guarantee: exactly_once``) is refused
@@ -50,10 +52,12 @@ from detectors.registry import pack_version
 from scrubber.config import TopicsFile, load_topics
 from scrubber.engine import Engine
 from scrubber.faust.agents import CommitGate, RouteAgent
+from scrubber.faust.connection import broker_credentials, ignored_file_settings
 from scrubber.faust.patterns import REFRESH_S, PatternWatcher, WatchedTopic
 from scrubber.faust.settings import FaustConfigError, FaustSettings, route_guarantees
 from scrubber.faust.web import install_web
 from scrubber.health import HealthState
+from scrubber.kafka.admin import admin_config
 from scrubber.keys import KeyConfigError, KeyRing
 from scrubber.metrics import Metrics
 from scrubber.pipeline import RoutePipeline
@@ -88,8 +92,11 @@ def build_app(settings: FaustSettings | None = None, cfg: TopicsFile | None = No
     settings = settings or FaustSettings.from_env()
     cfg = cfg or load_topics(settings.config_path)
     guarantee = check_guarantee(cfg)
-    if cfg.kafka.consumer or cfg.kafka.producer:
-        log.warning("kafka.consumer / kafka.producer are librdkafka settings: the Faust runner (aiokafka) ignores them")
+    credentials = broker_credentials(cfg.kafka)
+    ignored = ignored_file_settings(cfg.kafka)
+    if ignored:
+        log.warning("librdkafka tuning settings do not apply to the Faust runner (aiokafka): ignored",
+                    extra={"settings": ignored})
     routes = cfg.resolved_routes()
     try:
         keys = KeyRing.from_env()
@@ -109,6 +116,7 @@ def build_app(settings: FaustSettings | None = None, cfg: TopicsFile | None = No
         web_bind=settings.web_host,
         consumer_auto_offset_reset="earliest",
         topic_replication_factor=1,
+        broker_credentials=credentials,
     )
     options.update(settings.extra)
     app = faust.App(settings.app_id, **options)
@@ -119,7 +127,7 @@ def build_app(settings: FaustSettings | None = None, cfg: TopicsFile | None = No
     app.scrubber_metrics = metrics   # for tests and embedding
     app.scrubber_routes = routes
 
-    watcher = PatternWatcher(app, cfg.kafka.bootstrap_servers,
+    watcher = PatternWatcher(app, admin_config(cfg.kafka),
                              float(os.environ.get("SCRUBBER_FAUST_PATTERN_REFRESH_S", REFRESH_S)))
     exclude = {t for r in routes for t in (r.output, r.quarantine)}
     for route in routes:

@@ -34,8 +34,10 @@ class WatchedTopic(faust.Topic):
             self.topics = topics
 
 
-def list_topics(bootstrap: str, timeout: float = 10.0) -> set[str]:
-    return set(AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=timeout).topics)
+def list_topics(admin_conf: dict[str, str | int | bool], timeout: float = 10.0) -> set[str]:
+    """The broker's topic names, through an admin client with the service's connection settings
+    (``scrubber.kafka.admin.admin_config``), so a secured cluster can be listed too."""
+    return set(AdminClient(admin_conf).list_topics(timeout=timeout).topics)
 
 
 def matching(pattern: str, topics: set[str], exclude: set[str]) -> list[str]:
@@ -46,14 +48,14 @@ def matching(pattern: str, topics: set[str], exclude: set[str]) -> list[str]:
 class PatternWatcher:
     """Keeps the Topics of pattern routes in step with the broker."""
 
-    def __init__(self, app: Any, bootstrap: str, refresh_s: float = REFRESH_S) -> None:
+    def __init__(self, app: Any, admin_conf: dict[str, str | int | bool], refresh_s: float = REFRESH_S) -> None:
         self.app = app
-        self.bootstrap = bootstrap
+        self.admin_conf = admin_conf
         self.refresh_s = refresh_s
         self.watched: list[tuple[str, str, Any, set[str]]] = []   # (route, pattern, topic, exclude)
 
     def initial(self, pattern: str, exclude: set[str]) -> list[str]:
-        return matching(pattern, list_topics(self.bootstrap), exclude)
+        return matching(pattern, list_topics(self.admin_conf), exclude)
 
     def watch(self, route: str, pattern: str, topic: Any, exclude: set[str]) -> None:
         self.watched.append((route, pattern, topic, exclude))
@@ -63,7 +65,7 @@ class PatternWatcher:
             return False
         loop = asyncio.get_running_loop()
         try:
-            existing = await loop.run_in_executor(None, list_topics, self.bootstrap)
+            existing = await loop.run_in_executor(None, list_topics, self.admin_conf)
         except Exception as exc:   # broker away: try again next time
             log.warning("pattern refresh failed", extra={"exc_kind": type(exc).__name__})
             return False
