@@ -28,6 +28,8 @@ COMPRESSIONS = {".gz": "gz", ".zst": "zst"}
 TEXT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
                 ".txt": "text", ".text": "text", ".log": "text"}
 BINARY_FORMATS = {".parquet": "parquet", ".arrow": "arrow"}
+#: What a file that cannot be read from its start is not (see ``unreadable``).
+FORMAT_NAMES = {"parquet": "Parquet", "arrow": "Arrow IPC", "gz": "gzip", "zst": "zstd"}
 #: Hugging Face metadata: copied verbatim into a release, never scanned as data.
 HF_METADATA = {"dataset_info.json", "state.json", "dataset_dict.json"}
 ROW_BATCH = 1024
@@ -124,26 +126,36 @@ def iter_batches(src: Source, limits: DecodeLimits | None = None, id_field: str 
         last = batch.last_line or last
         if batch.broken is not None:
             exc, batch.broken = batch.broken, None
-            _check_unreadable(exc)
-            batch.errors.append(Record(last + 1, str(last + 1), error=DecodeError(UNREADABLE, _reason(exc))))
+            if not is_unreadable(exc):
+                raise exc
+            batch.errors.append(Record(last + 1, str(last + 1), error=unreadable(exc, src, last)))
         yield batch
 
 
-def _check_unreadable(exc: Exception) -> None:
-    """Re-raise ``exc`` unless it says the file cannot be read further: gzip.BadGzipFile / EOFError
+def is_unreadable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the file cannot be read (further): gzip.BadGzipFile / EOFError
     (truncated), zstd.ZstdError, pyarrow.ArrowInvalid (a ValueError), OSError. Anything else is a
-    bug, not bad input."""
+    bug, not bad input, and must not be reported as one."""
     if isinstance(exc, (EOFError, OSError, ValueError, UnicodeDecodeError)):
-        return
+        return True
     # zstandard.ZstdError and pyarrow errors have no shared base
-    if type(exc).__module__.split(".")[0] not in ("zstandard", "pyarrow", "_zstd"):
-        raise exc
+    return type(exc).__module__.split(".")[0] in ("zstandard", "pyarrow", "_zstd")
 
 
-def _reason(exc: BaseException) -> str:
+def unreadable(exc: BaseException, src: Source, last_read: int) -> DecodeError:
+    """The input error for a file that ``exc`` stopped after its line or row ``last_read`` (0:
+    nothing was read). It says what is wrong in fixed words plus the exception's type, never the
+    library's message: a parser may quote the bytes it stopped at, which can be data."""
+    kind = type(exc).__name__
     if isinstance(exc, EOFError):
-        return "truncated compressed stream (EOFError)"
-    return f"cannot read further ({type(exc).__name__})"
+        return DecodeError(UNREADABLE, f"truncated compressed stream ({kind})")
+    if isinstance(exc, OSError) and exc.errno:   # the OS's own words: missing, no permission...
+        return DecodeError(UNREADABLE, f"cannot read: {os.strerror(exc.errno)} ({kind})")
+    name = FORMAT_NAMES.get(src.format) or FORMAT_NAMES.get(src.compression)
+    if name and not last_read:
+        what = "empty file" if file_size(src) == 0 else "corrupt, truncated or another format"
+        return DecodeError(UNREADABLE, f"not a readable {name} file: {what} ({kind})")
+    return DecodeError(UNREADABLE, f"cannot read further: truncated or corrupt ({kind})")
 
 
 def _source_batches(src: Source, limits: DecodeLimits, id_field: str, size: int,

@@ -5,7 +5,9 @@ staged; once the scan is complete we know which values are rare, which users are
 which table rows sit in small classes, and apply that here. File names, folders, formats and
 compression are kept, so the release can replace the original in a publishing pipeline; Hugging
 Face metadata is rewritten to describe the written data (``scrubber.check.hf``). Records that could
-not be read or scanned never reach the release.
+not be read or scanned never reach the release. Writers read their source again for its layout
+(schema, CSV header, JSON array or lines) before creating the output; a source that cannot be
+read then is left out of the release and reported (``not_written``), like an unreadable input.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from scrubber.check.hf import WrittenTable, schema_metadata, write_metadata
-from scrubber.check.inputs import Source, open_arrow
+from scrubber.check.inputs import Source, is_unreadable, open_arrow, unreadable
 from scrubber.check.scan import RecordFacts
 from scrubber.fields import set_path
 from scrubber.policy import Policy
@@ -36,6 +38,22 @@ if TYPE_CHECKING:
 
 SUPPRESSED = "[SUPPRESSED]"
 KANON_STAR = "*"
+
+
+class SourceUnreadable(Exception):
+    """A writer could not read its source's layout; the message is the input error's text."""
+
+
+@contextmanager
+def _reading(src: Source) -> Iterator[None]:
+    """Turn an unreadable source (corrupt, truncated, gone since the scan) into SourceUnreadable,
+    so one bad file leaves a gap in the release and a report entry, not a traceback."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - only read failures are converted; the rest re-raised
+        if not is_unreadable(exc):
+            raise
+        raise SourceUnreadable(str(unreadable(exc, src, 0))) from None
 
 
 @dataclass
@@ -129,7 +147,11 @@ def write_release(sources: list[Source], staging: "_Staging", out_dir: Path, sup
         dest.parent.mkdir(parents=True, exist_ok=True)
         stats: Counter = Counter()
         rows = (v for v in (sup.apply(rf, stats) for rf in _staged(staging.path(idx))) if v is not None)
-        table = _WRITERS[src.format](src, dest, rows, opts)
+        try:
+            table = _WRITERS[src.format](src, dest, rows, opts)
+        except SourceUnreadable as exc:
+            files[src.rel] = {"path": src.rel, "not_written": str(exc)}
+            continue
         if table is not None:
             tables[src.rel] = table
         totals.update(stats)
@@ -191,7 +213,7 @@ def _write_jsonl(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptio
 
 
 def _write_json(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions") -> None:
-    with open_binary(src.path) as fh:
+    with _reading(src), open_binary(src.path) as fh:
         is_array = fh.read(65536).lstrip().startswith(b"[")
     if not is_array:
         _write_jsonl(src, dest, rows, opts)
@@ -205,7 +227,7 @@ def _write_json(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOption
 
 def _write_csv(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions") -> None:
     delimiter = "\t" if src.format == "tsv" else ","
-    with open_binary(src.path) as fh:
+    with _reading(src), open_binary(src.path) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
         header = next(csv.reader(text, delimiter=delimiter), [])
     with _open_text_out(src, dest) as out:
@@ -258,7 +280,7 @@ def _table_batches(rows: Iterator[Any], schema: Any, as_text: set[str], size: in
 
 def _write_parquet(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions") -> WrittenTable:
     import pyarrow.parquet as pq
-    with pq.ParquetFile(src.path) as pf:
+    with _reading(src), pq.ParquetFile(src.path) as pf:
         schema, as_text = _output_schema(pf.schema_arrow, opts)
     with pq.ParquetWriter(dest, schema) as writer:
         return _write_batches(writer, _table_batches(rows, schema, as_text), as_text)
@@ -266,7 +288,8 @@ def _write_parquet(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOpt
 
 def _write_arrow(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions") -> WrittenTable:
     import pyarrow.ipc as ipc
-    reader = open_arrow(src.path)
+    with _reading(src):
+        reader = open_arrow(src.path)
     stream = not hasattr(reader, "num_record_batches")
     schema, as_text = _output_schema(reader.schema, opts)
     with dest.open("wb") as sink:

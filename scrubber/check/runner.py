@@ -106,6 +106,7 @@ class Aggregator:
         self.records_per_source: Counter = Counter()
         self.input_errors: list[dict] = []
         self.input_error_count = 0
+        self.sources_with_errors: set[int] = set()
         self.scan_failures: list[dict] = []
         self.scan_failure_count = 0
         self.records_with_user = 0
@@ -113,6 +114,7 @@ class Aggregator:
 
     def input_error(self, src: int, line: int, reason: str) -> None:
         self.input_error_count += 1
+        self.sources_with_errors.add(src)
         if len(self.input_errors) < INPUT_ERRORS:
             self.input_errors.append({"file": self.sources[src].display, "line": line, "reason": reason})
 
@@ -303,13 +305,32 @@ def run_check(opts: CheckOptions) -> dict:
         if staging is not None and opts.write_release is not None:
             from scrubber.check.release import Suppression, write_release
             sup = Suppression.from_report_state(agg, report, opts.policy, baseline, fp)
-            report["release"] = write_release(sources, staging, opts.write_release, sup, opts, release_policy)
+            release = write_release(sources, staging, opts.write_release, sup, opts, release_policy)
+            if _unwritten_are_new_errors(agg, sources, release):
+                updated = report["baseline"]["updated"]
+                report = build_report(opts, sources, skipped, agg, fp, baseline, release_policy)
+                report["baseline"]["updated"] = updated
+            report["release"] = release
     finally:
         if progress:
             progress.stop()
         if staging is not None:
             staging.close()
     return report
+
+
+def _unwritten_are_new_errors(agg: Aggregator, sources: list[Source], release: dict) -> bool:
+    """Record the files the release could not read (``not_written``) as input errors, so the
+    verdict is an input error (exit 2). A file the scan already found unreadable is not counted
+    twice. True when the report must be rebuilt."""
+    index = {s.rel: i for i, s in enumerate(sources)}
+    new = False
+    for entry in release["files"]:
+        idx = index[entry["path"]]
+        if "not_written" in entry and idx not in agg.sources_with_errors:
+            agg.input_error(idx, 1, f"not in the release: {entry['not_written']}")
+            new = True
+    return new
 
 
 class _Progress:
