@@ -11,7 +11,9 @@ What is rewritten, and why:
 
 * ``features`` of widened columns become ``Value("string")``, in ``dataset_info.json`` and in the
   ``huggingface`` schema metadata of the Arrow/Parquet files (what ``datasets`` reads for files
-  loaded without a ``dataset_info.json``);
+  loaded without a ``dataset_info.json``). A widened ``ClassLabel`` column is written as its label
+  names (``class_labels``): its integers meant something only through the feature's ``names``,
+  which a string feature no longer carries;
 * ``splits``: ``num_examples`` and ``num_bytes`` (Arrow bytes, as ``datasets`` counts them) from
   what was written, ``shard_lengths`` per data file; splits that are not in the release are
   removed; ``dataset_size`` and ``size_in_bytes`` are their sum;
@@ -48,17 +50,35 @@ class WrittenTable:
     widened: frozenset[str]
 
 
-def schema_metadata(metadata: dict[bytes, bytes] | None, widened: set[str]) -> dict[bytes, bytes] | None:
-    """Arrow schema metadata with the ``huggingface`` features of widened columns set to string."""
-    if not metadata or not widened or HF_KEY not in metadata:
-        return metadata
+def _hf_features(metadata: dict[bytes, bytes] | None) -> tuple[dict, dict] | None:
+    """(the ``huggingface`` schema metadata, its features), or None when there is none or it is
+    not the layout ``datasets`` writes (then there is nothing to read or update)."""
+    if not metadata or HF_KEY not in metadata:
+        return None
     try:
         hf = json.loads(metadata[HF_KEY])
         features = hf["info"]["features"]
     except (ValueError, KeyError, TypeError):
-        return metadata  # not the layout ``datasets`` writes: nothing we can update
-    if not isinstance(features, dict):
+        return None
+    return (hf, features) if isinstance(features, dict) else None
+
+
+def class_labels(metadata: dict[bytes, bytes] | None) -> dict[str, list[str]]:
+    """Column -> label names of the top-level ``ClassLabel`` features in Arrow schema metadata."""
+    found = _hf_features(metadata)
+    if found is None:
+        return {}
+    return {col: feature["names"] for col, feature in found[1].items()
+            if isinstance(feature, dict) and feature.get("_type") == "ClassLabel"
+            and isinstance(feature.get("names"), list) and all(isinstance(n, str) for n in feature["names"])}
+
+
+def schema_metadata(metadata: dict[bytes, bytes] | None, widened: set[str]) -> dict[bytes, bytes] | None:
+    """Arrow schema metadata with the ``huggingface`` features of widened columns set to string."""
+    found = _hf_features(metadata) if widened else None
+    if found is None:
         return metadata
+    hf, features = found
     for col in widened & features.keys():
         features[col] = dict(STRING_FEATURE)
     return {**metadata, HF_KEY: json.dumps(hf).encode()}

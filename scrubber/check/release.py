@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from scrubber.check.hf import WrittenTable, schema_metadata, write_metadata
+from scrubber.check.hf import WrittenTable, class_labels, schema_metadata, write_metadata
 from scrubber.check.inputs import Source, is_unreadable, open_arrow, unreadable
 from scrubber.check.scan import RecordFacts
 from scrubber.fields import set_path
@@ -174,8 +174,9 @@ def write_release(sources: list[Source], staging: "_Staging", out_dir: Path, sup
            "files": [files[s.rel] for s in sources if s.rel in files]}
     if any(s.copy_only for s in sources):
         out["note"] = ("Hugging Face metadata (dataset_info.json, state.json) is rewritten to describe the "
-                       "written data: split counts and sizes, features of columns widened to strings, a new "
-                       "fingerprint; the source download's size and checksums are removed.")
+                       "written data: split counts and sizes, features of columns widened to strings (class "
+                       "labels written as their names), a new fingerprint; the source download's size and "
+                       "checksums are removed.")
     return out
 
 
@@ -237,7 +238,11 @@ def _write_csv(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptions
             writer.writerow(["" if row.get(h) is None else row.get(h) for h in header])
 
 
-def _output_schema(schema: Any, opts: "CheckOptions") -> tuple[Any, set[str]]:
+#: A widened column -> the label names its integers stand for (Hugging Face ClassLabel), or None.
+Widened = dict[str, list[str] | None]
+
+
+def _output_schema(schema: Any, opts: "CheckOptions") -> tuple[Any, Widened]:
     """The input schema with scanned numeric columns and quasi-identifier columns widened to
     strings: a rewritten phone number column or a '*' can no longer be an integer."""
     import pyarrow as pa
@@ -245,28 +250,38 @@ def _output_schema(schema: Any, opts: "CheckOptions") -> tuple[Any, set[str]]:
     from scrubber.fields import FieldSpec
     spec = FieldSpec(scan=opts.fields or ["**"], skip=opts.skip)
     qi = {c.casefold() for c in opts.policy.kanon.columns} if opts.policy.kanon.enabled else set()
-    as_text: set[str] = set()
+    labels = class_labels(schema.metadata)
+    as_text: Widened = {}
     new_fields = []
     for f in schema:
         numeric = pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_decimal(f.type)
         widen = numeric and spec.classify((f.name,))[0] in ("scan", "pii")
         widen |= f.name.casefold() in qi and not pa.types.is_string(f.type) and not pa.types.is_large_string(f.type)
         if widen:
-            as_text.add(f.name)
+            as_text[f.name] = labels.get(f.name)
             f = pa.field(f.name, pa.string(), nullable=True, metadata=f.metadata)
         new_fields.append(f)
-    return pa.schema(new_fields, metadata=schema_metadata(schema.metadata, as_text)), as_text
+    return pa.schema(new_fields, metadata=schema_metadata(schema.metadata, set(as_text))), as_text
 
 
-def _table_batches(rows: Iterator[Any], schema: Any, as_text: set[str], size: int = 1024) -> Iterator[Any]:
+def _as_text(value: Any, names: list[str] | None) -> str:
+    """A widened column's value as a string: a class index as its label name (the string feature
+    that now describes the column has no names to look it up in), anything else, including an
+    index outside the names such as ``datasets``' -1 for "no label", as its digits."""
+    if names is not None and isinstance(value, int) and 0 <= value < len(names):
+        return names[value]
+    return str(value)
+
+
+def _table_batches(rows: Iterator[Any], schema: Any, as_text: Widened, size: int = 1024) -> Iterator[Any]:
     import pyarrow as pa
     chunk: list[dict] = []
 
     def flush() -> Any:
         for r in chunk:
-            for c in as_text:
+            for c, names in as_text.items():
                 if r.get(c) is not None and not isinstance(r[c], str):
-                    r[c] = str(r[c])
+                    r[c] = _as_text(r[c], names)
         return pa.RecordBatch.from_pylist(chunk, schema=schema)
 
     for row in rows:
@@ -298,7 +313,7 @@ def _write_arrow(src: Source, dest: Path, rows: Iterator[Any], opts: "CheckOptio
             return _write_batches(writer, _table_batches(rows, schema, as_text), as_text)
 
 
-def _write_batches(writer: Any, batches: Iterator[Any], as_text: set[str]) -> WrittenTable:
+def _write_batches(writer: Any, batches: Iterator[Any], as_text: Widened) -> WrittenTable:
     """Rows and Arrow bytes as ``datasets`` counts them (``num_bytes`` is the batches' nbytes)."""
     rows = nbytes = 0
     for batch in batches:

@@ -156,3 +156,60 @@ def test_datasets_loads_the_release(tmp_path: Path, config: Path) -> None:
     loaded = datasets.load_from_disk(str(rel / "dd"))
     assert {s: d.num_rows for s, d in loaded.items()} == {"train": 12, "test": 6}
     assert {s: d.info.splits[s].num_examples for s, d in loaded.items()} == {"train": 12, "test": 6}
+
+
+# --- ClassLabel columns widened to strings keep their meaning ---------------------------------------
+
+def _shard(tmp_path: Path, rows: list[dict]) -> Path:
+    """A one-file folder; with ``--user-field user`` its label column is scanned, so widened."""
+    (tmp_path / "ds").mkdir()
+    _write_arrow(tmp_path / "ds" / "data-00000-of-00001.arrow", rows)
+    return tmp_path / "ds"
+
+
+def _released_table(tmp_path: Path, config: Path, source: Path, *extra: str) -> pa.Table:
+    rel = tmp_path / "release"
+    run_check(config, source, "--user-field", "user", "--write-release", rel, *extra)
+    return _table(rel / "ds" / "data-00000-of-00001.arrow")
+
+
+def test_widened_class_labels_are_written_as_their_names(tmp_path: Path, config: Path) -> None:
+    table = _released_table(tmp_path, config, _shard(tmp_path, _rows(6, 0)))
+    assert table.column("label").to_pylist() == ["neg", "pos"] * 3
+    features = json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]
+    assert features["label"] == {"dtype": "string", "_type": "Value"} and table.schema.field("label").type == pa.string()
+
+
+def test_dataset_info_describes_the_label_names_as_strings(tmp_path: Path, config: Path) -> None:
+    report, rel = _release(tmp_path, config, make_dataset_dict(tmp_path / "dd"))
+    info = json.loads((rel / "dd" / "train" / "dataset_info.json").read_text())
+    assert info["features"]["label"] == {"dtype": "string", "_type": "Value"}
+    assert "class labels written as their names" in report["release"]["note"]
+
+
+def test_a_plain_integer_column_is_written_as_digits(tmp_path: Path, config: Path) -> None:
+    rows = [{**row, "age": 30} for row in _rows(6, 0)]   # one age: a class of 6, not k-suppressed
+    table = _released_table(tmp_path, config, _shard(tmp_path, rows))
+    assert table.column("age").to_pylist() == ["30"] * 6   # no ClassLabel feature: no names
+
+
+def test_an_index_outside_the_names_keeps_its_digits(tmp_path: Path, config: Path) -> None:
+    rows = [{**row, "label": -1 if i == 0 else 1} for i, row in enumerate(_rows(6, 0))]   # -1: "no label"
+    table = _released_table(tmp_path, config, _shard(tmp_path, rows))
+    assert table.column("label").to_pylist() == ["-1"] + ["pos"] * 5
+
+
+def test_a_class_label_column_that_is_not_widened_stays_a_class_label(tmp_path: Path, config: Path) -> None:
+    table = _released_table(tmp_path, config, _shard(tmp_path, _rows(6, 0)), "--skip", "label")
+    assert table.column("label").to_pylist() == [0, 1] * 3 and table.schema.field("label").type == pa.int64()
+    features = json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]
+    assert features["label"] == FEATURES["label"]
+
+
+def test_parquet_class_labels_are_written_as_their_names(tmp_path: Path, config: Path) -> None:
+    (tmp_path / "pq").mkdir()
+    schema = pa.schema([("query", pa.string()), ("user", pa.string()), ("age", pa.int64()), ("label", pa.int64())],
+                       metadata=HF_METADATA)
+    pq.write_table(pa.Table.from_pylist(_rows(6, 0), schema=schema), tmp_path / "pq" / "train.parquet")
+    _, rel = _release(tmp_path, config, tmp_path / "pq")
+    assert pq.read_table(rel / "pq" / "train.parquet").column("label").to_pylist() == ["neg", "pos"] * 3
