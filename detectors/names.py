@@ -93,7 +93,7 @@ an in on so ok is it my me or as am al ed le la de del da di du van von den der 
 man son bo van will jo ed eve al mae lou sal tad tom
 """.split())
 
-_FUNCTION_WORDS = frozenset("""
+FUNCTION_WORDS = frozenset("""
 a an the and or but if of to in on at by for from with about as into onto over under up down out
 off is are was were be been being am do does did have has had i you he she it we they me him her
 us them my your his its our their this that these those what which who whom whose when where why
@@ -319,7 +319,7 @@ def gazetteer() -> Gazetteer:
             last_pct[name] = pct
 
     def name_like(w: str, pct: float) -> bool:
-        if w in AMBIGUOUS or w in _FUNCTION_WORDS or len(w) < 2:
+        if w in AMBIGUOUS or w in FUNCTION_WORDS or len(w) < 2:
             return False
         return zipf(w) - math.log10(max(pct, 1e-4)) < _NAME_LIKE_MAX
 
@@ -331,7 +331,7 @@ def gazetteer() -> Gazetteer:
     common = frozenset(w for w, f in freq.items()
                        if f >= 1e-6 and w.isalpha() and w not in first_like and w not in last_like
                        and w not in places and w not in big and w not in cities)
-    gate = frozenset((first_like | {p for p in big | cities if p not in _PLACE_STOP}) - _FUNCTION_WORDS)
+    gate = frozenset((first_like | {p for p in big | cities if p not in _PLACE_STOP}) - FUNCTION_WORDS)
     return Gazetteer(first=first, first_like=first_like, last=last, last_like=last_like,
                      zipf={}, places=places, big_places=frozenset(big - _PLACE_STOP),
                      cities=frozenset(cities - _PLACE_STOP), common_words=common, gate_words=gate,
@@ -381,7 +381,7 @@ def _intl_names(zipf, census_first: set[str], places: set[str]) -> tuple[frozens
                     bucket.add(n.lower())
 
     def keep(w: str) -> bool:
-        return (len(w) >= 3 and w not in AMBIGUOUS and w not in _FUNCTION_WORDS and w not in STOP_CAPS
+        return (len(w) >= 3 and w not in AMBIGUOUS and w not in FUNCTION_WORDS and w not in STOP_CAPS
                 and w not in places and zipf(w) < _INTL_MAX_ZIPF)
 
     return (frozenset(w for w in first if w not in census_first and keep(w)),
@@ -443,7 +443,7 @@ def _contraction(low: str, common: frozenset[str]) -> bool:
     for q in ("'", "’"):
         if q in low:
             base = low.split(q)[0]
-            return base in common or base in _FUNCTION_WORDS or base in STOP_CAPS or not base
+            return base in common or base in FUNCTION_WORDS or base in STOP_CAPS or not base
     return False
 
 
@@ -570,10 +570,10 @@ class NameDetector(Detector):
             # rule 2: title + name
             if lw in TITLES and i + 1 < n and style(i + 1) in ("title", "lower") and (
                     lows[i + 1] in first or lows[i + 1] in last or style(i + 1) == "title") \
-                    and lows[i + 1] not in _FUNCTION_WORDS and text[toks[i][1]:toks[i + 1][0]] in (" ", ". "):
+                    and lows[i + 1] not in FUNCTION_WORDS and text[toks[i][1]:toks[i + 1][0]] in (" ", ". "):
                 j = i + 1
                 while j + 1 < n and adjacent(j, j + 1) and style(j + 1) == style(i + 1) and (
-                        lows[j + 1] in last or lows[j + 1] in first) and lows[j + 1] not in _FUNCTION_WORDS:
+                        lows[j + 1] in last or lows[j + 1] in first) and lows[j + 1] not in FUNCTION_WORDS:
                     j += 1
                 out.append(Finding(toks[i + 1][0], toks[j][1], "PERSON", 0.8, self.id, TIER_MODEL))
                 for k in range(i, j + 1):
@@ -581,15 +581,15 @@ class NameDetector(Detector):
                 skip = j + 1
                 continue
             # rule 1: first [middle] last
-            if lw in first and st in ("lower", "title") and lw not in _FUNCTION_WORDS:
+            if lw in first and st in ("lower", "title") and lw not in FUNCTION_WORDS:
                 j = i + 1
                 if j + 1 < n and adjacent(i, j) and style(j) == st and (
                         len(lows[j]) == 1 or lows[j] in first_like) and adjacent(j, j + 1) and style(j + 1) == st \
-                        and (lows[j + 1] in last_like or lows[j + 1] in last and lows[j + 1] not in _FUNCTION_WORDS):
+                        and (lows[j + 1] in last_like or lows[j + 1] in last and lows[j + 1] not in FUNCTION_WORDS):
                     j += 1          # middle name or initial
                 place_surname = j < n and (lows[j] in gaz.all_places or gaz.is_place_token(lows[j])) \
                     and self._surname_place(lw, lows[j]) and not (i and lows[i - 1] in _LOCATIVE)
-                if j < n and adjacent(j - 1, j) and style(j) == st and lows[j] not in _FUNCTION_WORDS \
+                if j < n and adjacent(j - 1, j) and style(j) == st and lows[j] not in FUNCTION_WORDS \
                         and (not gaz.is_place_token(lows[j]) or place_surname):
                     lj = lows[j]
                     is_last = lj in last
@@ -681,7 +681,7 @@ class NameDetector(Detector):
                 score = 0.88
                 if not k and strong is not None:
                     lw = lows[i]
-                    if lw in common or lw in STOP_CAPS or lw in _FUNCTION_WORDS or len(lw) < 3 \
+                    if lw in common or lw in STOP_CAPS or lw in FUNCTION_WORDS or len(lw) < 3 \
                             or lw in first_like or lw in gaz.intl_first or lw in first:
                         continue
                     k = 1
@@ -711,7 +711,7 @@ class NameDetector(Detector):
             """Token i may be a name after a cue of this strength ("intro", "medium", "weak")."""
             lw = lows[i]
             st = style(i)
-            if lw in _FUNCTION_WORDS or lw in STOP_CAPS or len(lw) < 2 or used[i]:
+            if lw in FUNCTION_WORDS or lw in STOP_CAPS or len(lw) < 2 or used[i]:
                 return False
             big_place = gaz.is_place_token(lw) or lw in gaz.all_places
             place = big_place or lw in gaz.towns
@@ -733,7 +733,7 @@ class NameDetector(Detector):
             """Extend a name ending at token j with a following surname of the same style."""
             while j + 1 < n and adjacent(j, j + 1) and not used[j + 1] and style(j + 1) == style(j) and j < n:
                 lw = lows[j + 1]
-                if lw in _FUNCTION_WORDS or lw in STOP_CAPS or lw in _PERSON_VERBS or lw in _PERSON_VERBS_WEAK \
+                if lw in FUNCTION_WORDS or lw in STOP_CAPS or lw in _PERSON_VERBS or lw in _PERSON_VERBS_WEAK \
                         or gaz.is_place_token(lw):
                     break
                 if style(j) == "title":
@@ -776,7 +776,7 @@ class NameDetector(Detector):
             while end >= 0:
                 s = end
                 while s - 1 >= 0 and end - s < 2 and gap_ok(s - 1, s) and style(s - 1) == style(end) \
-                        and style(end) == "title" and not used[s - 1] and lows[s - 1] not in _FUNCTION_WORDS \
+                        and style(end) == "title" and not used[s - 1] and lows[s - 1] not in FUNCTION_WORDS \
                         and lows[s - 1] not in STOP_CAPS and (lows[s - 1] not in common or lows[s - 1] in first):
                     s -= 1
                 subjects.append((s, end))
@@ -826,7 +826,7 @@ class NameDetector(Detector):
             ("Bill") or a census surname that is no very common word."""
             lw = lows[i]
             st = style(i)
-            if used[i] or lw in _FUNCTION_WORDS or lw in STOP_CAPS or len(lw) < 2 or lw in _PERSON_VERBS \
+            if used[i] or lw in FUNCTION_WORDS or lw in STOP_CAPS or len(lw) < 2 or lw in _PERSON_VERBS \
                     or lw in _PERSON_VERBS_WEAK or _contraction(lw, common):
                 return False
             if (gaz.is_place_token(lw) or lw in gaz.all_places) and not given(lw):
@@ -849,7 +849,7 @@ class NameDetector(Detector):
             if not (verb or poss) or not name_shaped(i):
                 continue
             if verb and not clause_start(i) and not (
-                    lv in _PERSON_VERBS and lows[i] not in common and lows[i - 1] not in _FUNCTION_WORDS
+                    lv in _PERSON_VERBS and lows[i] not in common and lows[i - 1] not in FUNCTION_WORDS
                     and (style(i) != "lower" or given(lows[i]))):
                 continue        # "notice gaby gave herself", not "the car is" nor "the failed logins came"
             if poss and not clause_start(i) and v + 1 < n and style(v + 1) != "lower":
@@ -871,7 +871,7 @@ class NameDetector(Detector):
             comma_vocative = i + 2 < n and gaps[i] == "," and clause_start(i) and lows[i + 1] in _VOCATIVE_NEXT \
                 and style(i) != "lower" and lows[i] not in common
             inverted = prev in _AUX and nxt and style(i + 1) == "lower" \
-                and (nxt not in _FUNCTION_WORDS or nxt in _PERSON_VERBS_WEAK)   # "why did Rose have"
+                and (nxt not in FUNCTION_WORDS or nxt in _PERSON_VERBS_WEAK)   # "why did Rose have"
             cue = prev2 in _SLOT_LEFT or nxt in _SLOT_RIGHT or greeting or comma_vocative or inverted \
                 or prev2 in _WITH_ME or (nxt, lows[i + 2] if i + 2 < n and gap_ok(i + 1, i + 2) else "") in _WITH_ME \
                 or i >= 2 and clitic(i - 1) and gap_ok(i - 1, i) and lows[i - 2] == "where" \

@@ -11,8 +11,15 @@ Speed comes from not running the model on most text (``NerSettings.mode``):
   stack hands NER those findings (``sees_prior``). Results are kept per
   sentence in an LRU cache (query logs and chats repeat a lot). The model sees each sentence on its
   own, so an entity never spans two sentences.
+  A common word that is mostly written capitalized ("Shaq", "Jesus": ``detectors.casing``) opens
+  it too.
 * ``all``: every sentence of every text goes through the model (the cache still applies).
 * ``off``: nothing (the registry does not even build the detector).
+
+In both modes, a sentence that reads as chat is shown to the model with its lower-case proper
+nouns capitalized ("thanks obama !" -> "thanks Obama !"; ``NerSettings.truecase``), except the
+words the names gazetteer already reported; a sentence with such a word goes to the model even
+if the gate would skip it.
 
 Only the ``ner`` component (and a tok2vec it listens to, if any) is loaded: in en_core_web_sm the
 ``ner`` component has its own tok2vec, so tagger, parser, lemmatizer etc. are excluded; their only
@@ -34,10 +41,13 @@ from pathlib import Path
 import regex
 
 from detectors.base import BudgetExceeded, Detector
+from detectors.casing import capitalize_at, proper_noun_starts, proper_nouns
 from detectors.finding import TIER_MODEL, Finding
 from detectors.names import ORG_SUFFIX as _ORG_SUFFIX
 from detectors.names import ORG_SUFFIX_END as _ORG_SUFFIX_END
+from detectors.names import FUNCTION_WORDS as _FUNCTION_WORDS
 from detectors.names import STOP_CAPS as _STOP_CAPS
+from detectors.names import NameDetector
 from detectors.names import with_honorific
 from detectors.settings import NerSettings
 
@@ -174,6 +184,9 @@ _NUMBER_WORDS = frozenset("iban bic swift ssn itin tin ein dob vin imei pin otp 
 
 
 
+_NEVER_CAPITALIZED = _STOP_CAPS | _FUNCTION_WORDS
+
+
 def _is_number_word(surface: str) -> bool:
     """"IBAN", "BIC", "SSN": the name of a kind of number, nobody's name ("Vin" may be a person)."""
     return surface.isupper() and surface.lower() in _NUMBER_WORDS
@@ -183,8 +196,8 @@ class Gate:
     """Decides whether a sentence may hold a name, place or organization (see module doc).
 
     A sentence opens the gate if it has a capitalized token (Title-case or ALL-CAPS, anywhere,
-    sentence-initial included) that is not a common English word, a weekday, a month or an
-    interjection; or two adjacent capitalized tokens ("Bill Gates", "New York"); or (with
+    sentence-initial included) that is not a common English word (unless the word is mostly
+    written capitalized), a weekday, a month or an interjection; or two adjacent capitalized tokens ("Bill Gates", "New York"); or (with
     ``lower=True``) a lower-case first name or well-known place. Tokens with digits, e-mail
     addresses and URLs never open it.
     """
@@ -196,6 +209,7 @@ class Gate:
         self.common = gaz.common_words
         self.very_common = gaz.very_common
         self.defer = defer_to_gazetteer
+        self.proper = proper_nouns()
         self.first_like = gaz.first_like
         self.first = gaz.first
         self.last = gaz.last
@@ -216,7 +230,7 @@ class Gate:
 
     def __call__(self, sentence: str) -> bool:
         prev_cap = None
-        common, lower_names = self.common, self.lower_names
+        common, lower_names, proper = self.common, self.lower_names, self.proper
         if not lower_names and sentence.islower():
             return False    # no upper-case character: no token below can open the gate
         first = True
@@ -235,7 +249,7 @@ class Gate:
                 if base in _STOP_CAPS or base in _ACRONYMS:
                     prev_cap = None
                     continue
-                if base not in common or (prev_cap is not None and prev_cap in common) or (
+                if base not in common or base in proper or (prev_cap is not None and prev_cap in common) or (
                         not initial and not w.isupper() and (
                             base not in self.very_common or base in self.surnames)):
                     if not (self.defer and self._explained(base, prev_cap)):
@@ -263,6 +277,7 @@ class NerDetector(Detector):
         self.batch_size = self.settings.batch_size
         self.cache_size = self.settings.cache_size
         self.normalize_digits = normalize_digits
+        self.truecase = self.settings.truecase
         self._cache: OrderedDict[str, tuple] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._gate: Gate | None = None
@@ -284,6 +299,13 @@ class NerDetector(Detector):
         list(self.nlp.pipe(["Alice Smith moved from Berlin to Acme Corp in Paris."]))
         if self.mode == "gated":
             self.gate
+
+    @staticmethod
+    def _proper_noun_starts(masked: str, s: int, e: int, covered: Sequence[tuple[int, int]]) -> list[int]:
+        """Truecasing (``detectors.casing``) of sentence ``[s, e)``: the pattern findings are masked
+        in ``masked``, and what the names gazetteer reported (``covered``) stays as it is."""
+        mine = [(a - s, b - s) for a, b in covered if a < e and b > s]
+        return proper_noun_starts(masked, _NEVER_CAPITALIZED, mine)
 
     @property
     def gate(self) -> Gate:
@@ -310,7 +332,9 @@ class NerDetector(Detector):
             return [[] for _ in texts]
         gated = self.mode == "gated"
         gate = self.gate if gated else None
-        gate_texts = _masked(texts, prior) if gated and prior is not None else texts
+        gate_texts = _masked(texts, prior) if prior is not None else texts
+        covered = [[(f.start, f.end) for f in found if f.detector == NameDetector.id] for found in prior] \
+            if prior is not None else [()] * n
         found: list[list[Finding]] = [[] for _ in range(n)]
         pending: dict[str, list[tuple]] = {}   # model input -> [(text index, offset, index map)]
         order: list[str] = []
@@ -320,9 +344,13 @@ class NerDetector(Detector):
             for s, e in split_sentences(text):
                 sent = text[s:e]
                 stats["sentences"] += 1
-                if gate is not None and not gate(gate_texts[i][s:e]):
+                gate_text = gate_texts[i][s:e]
+                caps = self._proper_noun_starts(gate_text, s, e, covered[i]) if self.truecase else ()
+                if gate is not None and not caps and not gate(gate_text):
                     stats["gated_out"] += 1
                     continue
+                if caps:
+                    sent = capitalize_at(sent, caps)
                 key, index = detokenize(_DIGITS.sub("5", sent) if self.normalize_digits else sent)
                 cached = self._cache_get(key)
                 if cached is not None:

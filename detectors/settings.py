@@ -16,6 +16,9 @@ class NerSettings(BaseModel):
     model: str = Field(DEFAULT_NER_MODEL, description="an installed spaCy pipeline name or path")
     batch_size: int = Field(256, ge=1)
     cache_size: int = Field(50_000, ge=0, description="sentences whose NER result is remembered")
+    truecase: bool = Field(True, description=(
+        "show the model lower-case proper nouns capitalized in chat ('thanks obama !'); "
+        "spans and offsets are the original text's"))
 
 
 class PresidioSettings(BaseModel):
