@@ -293,10 +293,13 @@ class NerDetector(Detector):
 
     def prepare(self) -> None:
         """Load the pipeline and run it once (the first ``nlp.pipe`` call allocates its buffers),
-        and build the gate, whose word lists take a second to assemble."""
+        and build the gate and the truecasing word list, which take a second each to assemble:
+        not inside the first texts' time budget."""
         if self.mode == "off":
             return
         list(self.nlp.pipe(["Alice Smith moved from Berlin to Acme Corp in Paris."]))
+        if self.truecase:
+            proper_nouns()
         if self.mode == "gated":
             self.gate
 
