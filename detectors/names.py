@@ -703,6 +703,16 @@ class NameDetector(Detector):
                         break
                 out.append(Finding(toks[i][0], toks[j][1], "LOCATION", score, self.id, TIER_MODEL))
                 mark(i, j)
+            # a route: "Austin to Denver drive time" names two places, even towns that are also given
+            # names (which a preposition alone does not make places, see above)
+            for i in [k for k in range(n - 2) if lows[k + 1] == "to"]:
+                m = known_place_at(i + 2)
+                if not (m and known_place_at(i) == 1 and gap_ok(i, i + 1) and gap_ok(i + 1, i + 2)):
+                    continue
+                for a, b in ((i, i), (i + 2, i + 1 + m)):
+                    if capitalized(a) and lows[a] not in STOP_CAPS and not any(used[a:b + 1]):
+                        out.append(Finding(toks[a][0], toks[b][1], "LOCATION", 0.88, self.id, TIER_MODEL))
+                        mark(a, b)
 
         def given(lw: str) -> bool:
             return lw in first_like or lw in gaz.intl_first

@@ -111,6 +111,10 @@ def test_places_after_cues():
     # a known town that is also a given name is a place after a motion verb, not after "from"
     assert places("We're flying to Austin on 2024-06-19.") == ["Austin"]
     assert "Austin" not in places("I got a letter from Austin")
+    # a route names two places, towns that are also given names included
+    assert sorted(places("Austin to Denver drive time")) == ["Austin", "Denver"]
+    assert sorted(places("cheap flights Miami to San Diego")) == ["Miami", "San Diego"]
+    assert places("Brian to Dallas") == []
     # unknown or common capitalized words after weak prepositions are not places
     assert places("I work in Marketing") == []
     assert places("She lives in Fear of spiders") == []
