@@ -404,7 +404,12 @@ def password(text: str) -> bool:
         return False
     if low.startswith(("${", "{{", "%(", "<", "$(")):
         return False
+    if _PATH_LIKE.fullmatch(t):  # 'PWD=/home/kpatel' in sudo logs and env dumps: a directory
+        return False
     return True
+
+
+_PATH_LIKE = re.compile(r"(?:~|\.{1,2})?/[\w.@+-]{0,64}(?:/[\w.@+-]{0,64}){0,32}")
 
 
 _PASSWORD_PLACEHOLDERS = {
@@ -416,6 +421,8 @@ _PASSWORD_PLACEHOLDERS = {
     "managers", "policy", "length", "hash", "hashes", "hashed", "recovery", "again", "also", "still",
     "very", "being", "correct", "forgotten", "forgot", "stored", "saved", "sent", "typed", "entered",
     "working", "valid", "accepted", "rejected", "set", "str", "string", "env", "getenv", "input",
+    "enabled", "disabled", "yes", "auto", "default", "optional", "random", "generated", "prompt", "unset",
+    "undefined", "nil",
 }
 
 

@@ -328,3 +328,27 @@ def test_settling_shared_spans_is_the_same_in_batch_and_per_text():
 ])
 def test_coverage_of_accounts_wallets_credentials_records_and_postcodes(text, expected):
     assert _labels(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # env files and compose files: names of several parts, or glued to the word
+    ("MYSQL_ROOT_PASSWORD='r00t!Pass'", [("r00t!Pass", "PASSWORD")]),
+    ("AWS_RDS_MASTER_PASSWORD=Rds!Master42", [("Rds!Master42", "PASSWORD")]),
+    ("      POSTGRES_PASSWORD: 'pg-Pass-2024'", [("pg-Pass-2024", "PASSWORD")]),
+    ("PGPASSWORD=pg_s3cret_77 psql -h db", [("pg_s3cret_77", "PASSWORD")]),
+    ('"adminPassword": "Zx!90-lkj"', [("Zx!90-lkj", "PASSWORD")]),
+    ("Server=tcp:db,1433;User ID=sa_app;Password=Qw3rty!23;Encrypt=True", [("Qw3rty!23", "PASSWORD")]),
+    # XML config
+    ("<password>M4v3nS3cret</password>", [("M4v3nS3cret", "PASSWORD")]),
+    ('<add key="DbPassword" value="Xq9#mZ2p" />', [("Xq9#mZ2p", "PASSWORD")]),
+    # not passwords: a working directory, settings about passwords
+    ("sudo:   kpatel : TTY=pts/0 ; PWD=/home/kpatel ; USER=root ; COMMAND=/bin/ls", []),
+    ("OLDPWD=/var/www/html", []),
+    ("PASSWORD_MIN_LENGTH=12", []),
+    ("MYSQL_RANDOM_ROOT_PASSWORD=yes", []),
+    ("ALLOW_EMPTY_PASSWORD=enabled", []),
+    ("<password>${env.NEXUS_PASSWORD}</password>", []),
+    ('<add key="PasswordMinLength" value="12" />', []),
+])
+def test_passwords_in_config_dumps(text, expected):
+    assert _labels(text) == expected

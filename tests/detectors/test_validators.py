@@ -242,3 +242,13 @@ def test_ethereum_shape():
     assert not v.ethereum("0x" + "0" * 40)
     assert not v.ethereum("0x52908400098527886E0F7030069857D2E4169EE")
     assert not v.ethereum("52908400098527886E0F7030069857D2E4169EE7aa")
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("hunter2!", True), ("/Xy7!pQ", True), ("r00t!Pass", True),
+    ("/home/kpatel", False), ("/var/lib/app", False), ("~/secrets/db.txt", False), ("./run", False),
+    ("enabled", False), ("random", False), ("undefined", False),
+])
+def test_password_rejects_paths_and_setting_words(value, ok):
+    """'PWD=/home/kpatel' in sudo logs is a working directory; 'ROOT_PASSWORD=random' a setting."""
+    assert v.password(value) is ok
