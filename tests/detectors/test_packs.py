@@ -352,3 +352,16 @@ def test_coverage_of_accounts_wallets_credentials_records_and_postcodes(text, ex
 ])
 def test_passwords_in_config_dumps(text, expected):
     assert _labels(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("NEXT_PUBLIC_FIREBASE_API_KEY=9c1f5e2d7a8b4c3e6f0a1b2d3c4e5f6a", [("9c1f5e2d7a8b4c3e6f0a1b2d3c4e5f6a", "API_KEY")]),
+    ("MY_SERVICE_AUTH_TOKEN: 'b7E2kQ9xLm4Pz8Rt1Wv6Yc3Nd5Hf0Jg'", [("b7E2kQ9xLm4Pz8Rt1Wv6Yc3Nd5Hf0Jg", "API_KEY")]),
+    ("stripe.api_key = 'Zx81Kq0Lm3Np5Rt7Vw9Yb2Dc4Fg6Hj8'", [("Zx81Kq0Lm3Np5Rt7Vw9Yb2Dc4Fg6Hj8", "API_KEY")]),
+    ("DATADOG_APP_KEY=4f0c1e9a8b7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e", [("4f0c1e9a8b7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e", "API_KEY")]),
+    ("TOKEN_EXPIRY_SECONDS=3600", []),
+    ("MY_APP_API_KEY=${MY_APP_API_KEY}", []),
+    ("APP_KEY_ROTATION_DAYS=30", []),
+])
+def test_api_keys_under_env_names_of_several_parts(text, expected):
+    assert _labels(text) == expected
