@@ -365,3 +365,16 @@ def test_passwords_in_config_dumps(text, expected):
 ])
 def test_api_keys_under_env_names_of_several_parts(text, expected):
     assert _labels(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a password without a user name ('redis://:pw@host'): the whole URL, not an e-mail inside it
+    ("REDIS_URL=redis://:s3cr3tP4ss@cache.local:6379/0", [("redis://:s3cr3tP4ss@cache.local:6379/0", "CREDENTIAL_URL")]),
+    ("amqp://guest:guestPass99@rabbit:5672/", [("amqp://guest:guestPass99@rabbit:5672/", "CREDENTIAL_URL")]),
+    ("STRIPE_WEBHOOK_SECRET=whsec_1lZp814HtFbtfeeHv0fG2xPVD8AfOTov", [("whsec_1lZp814HtFbtfeeHv0fG2xPVD8AfOTov", "API_KEY")]),
+    ("signing secret whsec_1lZp814HtFbtfeeHv0fG2xPVD8AfOTov leaked", [("whsec_1lZp814HtFbtfeeHv0fG2xPVD8AfOTov", "API_KEY")]),
+    ("see https://example.com:8443/docs for the redis://host:6379 setup", [("https://example.com:8443/docs", "URL")]),
+    ("the whsec_ prefix marks webhook secrets", []),
+])
+def test_credential_urls_without_user_and_webhook_secrets(text, expected):
+    assert _labels(text) == expected
