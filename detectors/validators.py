@@ -581,6 +581,9 @@ _USERNAME_WORDS = _PASSWORD_PLACEHOLDERS | {
     "his", "her", "their", "our", "its", "or", "of", "in", "on", "at", "to", "you", "me", "we", "they",
     "mine", "yours", "unknown", "shown", "displayed", "visible", "public", "private", "optional",
     "admin", "administrator", "root", "guest", "anonymous", "test", "demo", "default",
+    # service accounts of logs ('user=app', 'Invalid user postgres from ...')
+    "app", "nobody", "www-data", "daemon", "system", "service", "postgres", "mysql", "ubuntu", "ec2-user",
+    "centos", "git", "jenkins", "nginx", "apache",
     "failed", "failure", "success", "successful", "error", "denied", "blocked", "locked", "pending",
     "timeout", "ok", "disabled", "enabled", "page", "screen", "button", "form", "link", "help", "now",
     "there", "today", "broken", "attempt", "attempts", "issue", "issues", "problem", "problems",

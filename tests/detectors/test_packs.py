@@ -342,7 +342,7 @@ def test_coverage_of_accounts_wallets_credentials_records_and_postcodes(text, ex
     ("<password>M4v3nS3cret</password>", [("M4v3nS3cret", "PASSWORD")]),
     ('<add key="DbPassword" value="Xq9#mZ2p" />', [("Xq9#mZ2p", "PASSWORD")]),
     # not passwords: a working directory, settings about passwords
-    ("sudo:   kpatel : TTY=pts/0 ; PWD=/home/kpatel ; USER=root ; COMMAND=/bin/ls", []),
+    ("sudo:   kpatel : TTY=pts/0 ; PWD=/home/kpatel ; USER=root ; COMMAND=/bin/ls", [("kpatel", "USERNAME")]),
     ("OLDPWD=/var/www/html", []),
     ("PASSWORD_MIN_LENGTH=12", []),
     ("MYSQL_RANDOM_ROOT_PASSWORD=yes", []),
@@ -377,4 +377,27 @@ def test_api_keys_under_env_names_of_several_parts(text, expected):
     ("the whsec_ prefix marks webhook secrets", []),
 ])
 def test_credential_urls_without_user_and_webhook_secrets(text, expected):
+    assert _labels(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("level=warn msg=\"login failed\" user=bthompson attempts=3", [("bthompson", "USERNAME")]),
+    ('{"event": "login", "user": "rwilliams"}', [("rwilliams", "USERNAME")]),
+    ("uid=jsmith,ou=people,dc=example,dc=com", [("jsmith", "USERNAME")]),
+    ("user_name: lchen", [("lchen", "USERNAME")]),
+    ("sshd[2211]: Accepted password for mgarcia from the bastion", [("mgarcia", "USERNAME")]),
+    ("Failed password for invalid user oracle7 from the internet", [("oracle7", "USERNAME")]),
+    ("session opened for user tnguyen by (uid=0)", [("tnguyen", "USERNAME")]),
+    ("sudo:   kpatel : TTY=pts/0 ; PWD=/home/kpatel ; USER=root ; COMMAND=/bin/ls", [("kpatel", "USERNAME")]),
+    ("Access denied for user 'appuser'@'localhost'", [("appuser", "USERNAME")]),
+    # chat transcripts, names, role and service accounts, ids
+    ("User: how do I reset my password?", []),
+    ('"user": "John Smith"', []),
+    ("user=root db=orders", []),
+    ("user=app", []),
+    ("Invalid user postgres from the internet", []),
+    ("uid=1000(jsmith) gid=1000", []),
+    ("user_id=6f1c2e3a-9b8d-4c7e-a5f4-3b2a1c0d9e8f", []),
+])
+def test_usernames_in_log_lines(text, expected):
     assert _labels(text) == expected
