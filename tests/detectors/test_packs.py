@@ -401,3 +401,20 @@ def test_credential_urls_without_user_and_webhook_secrets(text, expected):
 ])
 def test_usernames_in_log_lines(text, expected):
     assert _labels(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # an address and port followed by punctuation, as logs write them
+    ("[client 203.0.113.99:51234] AH01630: client denied", [("203.0.113.99", "IP_ADDRESS")]),
+    ("brokers=10.0.0.7:9092,10.0.0.8:9092", [("10.0.0.7", "IP_ADDRESS"), ("10.0.0.8", "IP_ADDRESS")]),
+    ("timed out connecting to 8.8.8.8:53.", [("8.8.8.8", "IP_ADDRESS")]),
+    ("ratio 10.0.0.7:123456]", []),
+    # Cisco's dotted MACs and bare 12 hex digits next to a MAC word
+    ("switch port Gi0/1 learned 001a.2b3c.4d5e", [("001a.2b3c.4d5e", "MAC_ADDRESS")]),
+    ("wlan0 mac=001A2B3C4D5E up", [("001A2B3C4D5E", "MAC_ADDRESS")]),
+    ("build 2023.1011.1234 released", []),
+    ("mac order 123456789013", []),
+    ("commit 001a2b3c4d5e fixed it", []),
+])
+def test_network_addresses_in_logs(text, expected):
+    assert _labels(text) == expected
