@@ -418,3 +418,15 @@ def test_usernames_in_log_lines(text, expected):
 ])
 def test_network_addresses_in_logs(text, expected):
     assert _labels(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my social security number is 123456780", [("123456780", "US_SSN")]),
+    ("ticket 123456780 about my social security card", []),
+    ('{"advertising_id": "38400000-8cf0-11bd-b23e-10b96e40000d"}', [("38400000-8cf0-11bd-b23e-10b96e40000d", "ADVERTISING_ID")]),
+    ("advertising campaign 6D92078A-8246-4BA4-AE5B-76104861E7DC", []),
+    ("my driving licence number is MORGA753116SM9IJ", [("MORGA753116SM9IJ", "US_DRIVER_LICENSE")]),
+    ("MORGA753116SM9IJ", []),
+])
+def test_ids_with_their_cue_a_few_words_away(text, expected):
+    assert _labels(text) == expected
