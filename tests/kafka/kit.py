@@ -126,9 +126,12 @@ def consume_all(topic: str, expect: int | None = None, idle_s: float = 3.0, time
 
 def committed_total(group: str, topic: str, partitions: int, bootstrap: str = BOOTSTRAP,
                     attempts: int = 6) -> int:
-    """Sum of the group's committed offsets. Retried: right after a kill -9 the coordinator can be
-    busy with the dead member and let a single request time out."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    """Sum of the group's committed offsets (completed transactions only). Read uncommitted: with
+    librdkafka's default read_committed the offset fetch requires stable offsets and waits until the
+    killed worker's open transaction aborts (transaction.timeout.ms, 60 s), longer than the retries
+    below. Retried: right after a kill -9 the coordinator can be busy with the dead member."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+                  "isolation.level": "read_uncommitted"})
     try:
         for attempt in range(attempts):
             try:
