@@ -27,7 +27,8 @@ Rules (one regex tokenizes; each token costs a few set lookups):
    and US states, and large cities after a locative word ("in", "near", "to", "weather", ...).
    Score 0.6. Title-case places are left to NER.
 5. an unknown capitalized word inside a sentence (not after at/in/on/for, not a contraction such as
-   "It's"). Score 0.3.
+   "It's"); a word frequent in lower case counts as unknown when English writes it capitalized
+   ("Kimmel", "Leto": ``detectors/casing.py``), except in headline-cased text. Score 0.3.
 6. context cues (general English, not corpus templates): a name after "my name is", "call me",
    "named" (any non-common word, 0.9), after a vocative or social verb ("hey", "thanks", "talked
    to", 0.8); a clause-initial name before a verb ("Onni shouted", "tyler is very reliable",
@@ -52,6 +53,7 @@ from dataclasses import dataclass
 import regex
 
 from detectors.base import Detector, check_deadline
+from detectors.casing import proper_nouns
 from detectors.finding import TIER_MODEL, Finding
 
 _TOKEN = regex.compile(r"\p{L}[\p{L}\p{M}'’]*(?:-\p{L}[\p{L}\p{M}'’]*)*")
@@ -491,6 +493,8 @@ class NameDetector(Detector):
         self.gaz
         self._exit_words
         self._place_starts
+        if self.unknown_caps:
+            proper_nouns()
 
     def _name_margin(self, low: str) -> float:
         """zipf(word) - log10(census %): low when the word is mostly a name."""
@@ -969,14 +973,21 @@ class NameDetector(Detector):
                 out.append(Finding(toks[i][0], toks[i][1], "PERSON", 0.5, self.id, TIER_MODEL))
                 used[i] = True
 
-        # rule 5: an unknown capitalized word inside a sentence (not a common word, not a place)
+        # rule 5: an unknown capitalized word inside a sentence (not a common word, not a place).
+        # A word frequent in lower case that English writes capitalized ("Leto", "Kimmel", see
+        # detectors/casing.py) is no common word here, unless the text capitalizes most words.
         if self.unknown_caps:
             common = gaz.common_words
+            proper: frozenset[str] | None = None
             for i in titles:
                 if used[i]:
                     continue
                 lw = lows[i]
-                if len(lw) < 3 or lw in common or lw in STOP_CAPS or gaz.is_place_token(lw) \
+                if lw in common and proper is None:
+                    inner = [k for k in range(1, n) if not sentence_initial(k)]
+                    headline = sum(style(k) != "lower" for k in inner) > 0.5 * len(inner)
+                    proper = frozenset() if headline else proper_nouns()
+                if len(lw) < 3 or lw in common and lw not in proper or lw in STOP_CAPS or gaz.is_place_token(lw) \
                         or lw in gaz.all_places or sentence_initial(i) or _contraction(lw, common) \
                         or i > 0 and lows[i - 1] in _NOT_PERSON_PREP:
                     continue

@@ -584,6 +584,25 @@ def _firm(text: str, parts: list[tuple[int, int]]) -> bool:
         and regex.search(r"(?:\band|&)\s*$", text[parts[-2][1]:parts[-1][0]]) is not None
 
 
+_LOCATIVE = frozenset("in at near around outside across into through via from".split())
+_PREV_WORD = regex.compile(r"(\w+)\W*$")
+
+
+def _after_locative(text: str, start: int) -> bool:
+    """A locative word before the span: the model's place stands ("best pizza in Marion")."""
+    prev = _PREV_WORD.search(text, max(0, start - 40), start)
+    return prev is not None and prev.group(1).lower() in _LOCATIVE
+
+
+def _given_name_not_place(low: str) -> bool:
+    """The model's LOCATION on a lone given name that no gazetteer knows as a place is a person
+    ("Hats off to Nick", "more soda than to diego"): the small model calls unknown capitalised words
+    in chat places. Measured: WNUT PERSON +3 TP, no new false positive on the dev and bench corpora."""
+    gaz = _gaz()
+    return gaz.is_given(low) and not gaz.is_place_token(low) and low not in gaz.all_places \
+        and low not in gaz.towns
+
+
 def _pieces(text: str, s: int, e: int, entity: str) -> list[tuple[int, int, str]]:
     """Split "Luda, Jason & Michelle" into names when every piece is one; trim trailing numbers
     ("Greece 79976")."""
@@ -595,6 +614,8 @@ def _pieces(text: str, s: int, e: int, entity: str) -> list[tuple[int, int, str]
         toks = _SPAN_TOKEN.findall(surface)
         if len(toks) >= 2 and toks[-1].lower() in _STREET_SUFFIX and toks[-1][0].isupper() == toks[0][0].isupper():
             return [(s, e, "STREET_ADDRESS")]       # "Grunewald Street", "Abbey Road": a street
+        if len(toks) == 1 and not _after_locative(text, s) and _given_name_not_place(toks[0].lower()):
+            return [(s, e, "PERSON")]
     if entity in ("PERSON", "ORGANIZATION") and _LIST_SEP.search(surface):
         parts = []
         pos = s

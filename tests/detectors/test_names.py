@@ -137,6 +137,15 @@ def test_unknown_caps_after_at_is_not_a_person():
     assert persons("Niklas spent a year at Citysourced as an assistant") == ["Niklas"]
 
 
+def test_unknown_caps_counts_words_english_writes_capitalized():
+    # "kimmel" and "leto" are frequent words only as names: Title case inside a sentence is a name
+    assert persons("we watched Kimmel last night") == ["Kimmel"]
+    assert persons("nobody plays it like Leto does") == ["Leto"]
+    # not when the text capitalizes most words (a headline), nor for plain words
+    assert persons("I Cant Believe This Is On The Trending Tab") == []
+    assert persons("we watched Ledger last night") == []
+
+
 def test_lone_lower_case_given_name_low_score():
     from detectors.names import NameDetector
     import time

@@ -3,7 +3,7 @@ import time
 import pytest
 
 from detectors.base import BudgetExceeded
-from detectors.ner import (Gate, NerDetector, clean_span, detokenize, load_ner_pipeline, ner_components, relabel,
+from detectors.ner import (_pieces, Gate, NerDetector, clean_span, detokenize, load_ner_pipeline, ner_components, relabel,
                            split_sentences)
 from detectors.settings import NerSettings
 
@@ -171,6 +171,15 @@ def test_relabel_given_names_and_org_suffixes():
     assert relabel("Junar Inc", "PERSON") == "ORGANIZATION"
     assert relabel("Smith Ltd.", "PERSON") == "ORGANIZATION"
     assert relabel("John Smith", "PERSON") == "PERSON"
+
+
+def test_lone_given_name_the_model_calls_a_place_is_a_person():
+    assert _pieces("Hats off to Nick for his love", 12, 16, "LOCATION") == [(12, 16, "PERSON")]
+    assert _pieces("more soda than to diego", 18, 23, "LOCATION") == [(18, 23, "PERSON")]
+    # known places, and a given name after a locative word, stay places
+    assert _pieces("Jordan is hot in July", 0, 6, "LOCATION") == [(0, 6, "LOCATION")]
+    assert _pieces("best pizza in Grant", 14, 19, "LOCATION") == [(14, 19, "LOCATION")]
+    assert _pieces("lunch with Grant", 11, 16, "LOCATION") == [(11, 16, "PERSON")]
 
 
 def test_org_suffix_after_span():
