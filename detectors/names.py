@@ -113,8 +113,9 @@ lives live living where home house family missing death died dead killed murder 
 find who whitepages people record records background
 """.split())
 
+# Honorifics, kinship and office words, and stage-name prefixes ("Lil Yachty", "DJ Switch", "MC Lyte")
 TITLES = frozenset("mr mrs ms miss mx dr prof sir madam dame rev fr sgt capt lt col gen officer "
-                   "coach judge senator sen rep president pastor father sister brother uncle aunt".split())
+                   "coach judge senator sen rep president pastor father sister brother uncle aunt lil dj mc".split())
 
 _LOCATIVE = frozenset("""
 in at from to near around across visit visiting visited into via towards toward outside inside

@@ -146,6 +146,12 @@ def test_unknown_caps_counts_words_english_writes_capitalized():
     assert persons("we watched Ledger last night") == []
 
 
+def test_stage_name_prefixes_work_like_titles():
+    assert persons("I request a reaction to DJ Switch") == ["Switch"]
+    assert persons("Lil Yachty sounds tired") == ["Yachty"]
+    assert persons("wait a lil bit") == []
+
+
 def test_lone_lower_case_given_name_low_score():
     from detectors.names import NameDetector
     import time
