@@ -214,6 +214,8 @@ def _slot_offsets() -> dict[str, tuple[int, ...]]:
 
 
 _SLOT_AT = _slot_offsets()
+# the tokens of a possessive, where a rare lower-case word is a name (rule 9)
+_POSSESSIVE = frozenset({"s", "where's"})
 
 # Words before a place. Strong: an unknown capitalized word after them is a place ("grew up in
 # Moknine", "lives in Hueb"); weak (bare prepositions): only a known town.
@@ -536,10 +538,10 @@ class NameDetector(Detector):
             return []
         lows = [t[2].lower() for t in toks]
         first, last, first_like, last_like = gaz.first, gaz.last, gaz.first_like, gaz.last_like
-        # cheap exit: no token is a name or a place, no capitalized word but the first, and the
-        # first is a common word
+        # cheap exit: no token is a name or a place, no capitalized word but the first, the first
+        # is a common word, and no possessive ("kapil ' s expression", "where's kishan")
         if self._exit_words.isdisjoint(lows) and not (self.unknown_caps and any(t[2][0].isupper() for t in toks[1:])) \
-                and (lows[0] in gaz.common_words or not toks[0][2][0].isupper()):
+                and (lows[0] in gaz.common_words or not toks[0][2][0].isupper()) and _POSSESSIVE.isdisjoint(lows):
             return []
         check_deadline(deadline)
         context = any(lw in CONTEXT_WORDS for lw in lows)

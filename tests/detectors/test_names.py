@@ -152,6 +152,13 @@ def test_stage_name_prefixes_work_like_titles():
     assert persons("wait a lil bit") == []
 
 
+def test_possessive_slot_in_lower_case_text_without_known_names():
+    # no gazetteer word and no capital letter: the cheap exit must not skip the possessive slot
+    assert persons("kapil ' s expression at the end") == ["kapil"]
+    assert persons("where's kishan ?") == ["kishan"]
+    assert persons("the car ' s engine") == []
+
+
 def test_lone_lower_case_given_name_low_score():
     from detectors.names import NameDetector
     import time
