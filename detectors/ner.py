@@ -659,7 +659,36 @@ def extract(doc) -> tuple:
                 spans[-1][1] = e
                 continue
             spans.append([s, e, lab])
-    return tuple((with_honorific(text, s) if ent == "PERSON" else s, e, ent) for s, e, ent in _merge_firms(text, spans))
+    spans = _merge_firms(text, spans)
+    _people_by_pronoun(text, spans)
+    return tuple((with_honorific(text, s) if ent == "PERSON" else s, e, ent) for s, e, ent in spans)
+
+
+_PRONOUN = regex.compile(r"\b(?:he|she|his|him|himself|her|herself)\b", regex.IGNORECASE)
+_PEOPLE_NOUN = regex.compile(r"\b(?:dad|mom|mum|father|mother|brother|sister|wife|husband|boyfriend|girlfriend|son|"
+                             r"daughter|friend|guy|man|woman|boy|girl|kid|teacher|boss|uncle|aunt|grandma|grandpa|"
+                             r"player|singer|actor|actress|who)\b", regex.IGNORECASE)
+
+
+def _people_by_pronoun(text: str, spans: list[list]) -> None:
+    """A lone ORGANIZATION or LOCATION the next personal pronoun refers to is a person ("Kennedy is
+    not the number one paid country singer he is amazing", "Lil Yachty sounds like he is"): only
+    when the sentence has no person the pronoun could mean, nor a people noun before it."""
+    if any(lab == "PERSON" for _, _, lab in spans):
+        return
+    cands = [sp for sp in spans if sp[2] in ("ORGANIZATION", "LOCATION")]
+    if len(cands) != 1:
+        return
+    sp = cands[0]
+    toks = [t.lower() for t in _SPAN_TOKEN.findall(text[sp[0]:sp[1]])]
+    if not toks or len(toks) > 2 or any(t in _ORG_WORDS for t in toks):
+        return
+    gaz = _gaz()
+    if any(t in gaz.all_places or t in gaz.towns or gaz.is_place_token(t) for t in toks):
+        return
+    m = _PRONOUN.search(text, sp[1], sp[1] + 60)
+    if m and not _PEOPLE_NOUN.search(text, 0, m.start()):
+        sp[2] = "PERSON"
 
 
 _LIST_GAP = regex.compile(r"\s*,\s*|\s*,?\s*(?:and|&)\s*")

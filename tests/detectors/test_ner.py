@@ -3,7 +3,7 @@ import time
 import pytest
 
 from detectors.base import BudgetExceeded
-from detectors.ner import (_pieces, Gate, NerDetector, clean_span, detokenize, load_ner_pipeline, ner_components, relabel,
+from detectors.ner import (_people_by_pronoun, _pieces, Gate, NerDetector, clean_span, detokenize, load_ner_pipeline, ner_components, relabel,
                            split_sentences)
 from detectors.settings import NerSettings
 
@@ -180,6 +180,19 @@ def test_lone_given_name_the_model_calls_a_place_is_a_person():
     assert _pieces("Jordan is hot in July", 0, 6, "LOCATION") == [(0, 6, "LOCATION")]
     assert _pieces("best pizza in Grant", 14, 19, "LOCATION") == [(14, 19, "LOCATION")]
     assert _pieces("lunch with Grant", 11, 16, "LOCATION") == [(11, 16, "PERSON")]
+
+
+def test_lone_organization_a_pronoun_refers_to_is_a_person():
+    spans = [[0, 10, "ORGANIZATION"]]
+    _people_by_pronoun("Lil Yachty sounds like he is tired", spans)
+    assert spans == [[0, 10, "PERSON"]]
+    # another person, a people noun or a known place takes the pronoun
+    for text, span in (("Ortega met Zumba and he left", [[0, 6, "PERSON"], [11, 16, "ORGANIZATION"]]),
+                       ("Zumba hired my dad and he loves it", [[0, 5, "ORGANIZATION"]]),
+                       ("Denver was cold and he left", [[0, 6, "LOCATION"]])):
+        before = [list(sp) for sp in span]
+        _people_by_pronoun(text, span)
+        assert span == before, text
 
 
 def test_org_suffix_after_span():
