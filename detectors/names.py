@@ -577,7 +577,7 @@ class NameDetector(Detector):
             # rule 2: title + name
             if lw in TITLES and i + 1 < n and style(i + 1) in ("title", "lower") and (
                     lows[i + 1] in first or lows[i + 1] in last or style(i + 1) == "title") \
-                    and lows[i + 1] not in FUNCTION_WORDS and text[toks[i][1]:toks[i + 1][0]] in (" ", ". "):
+                    and lows[i + 1] not in FUNCTION_WORDS and text[toks[i][1]:toks[i + 1][0]] in (" ", ". ", " . "):
                 j = i + 1
                 while j + 1 < n and adjacent(j, j + 1) and style(j + 1) == style(i + 1) and (
                         lows[j + 1] in last or lows[j + 1] in first) and lows[j + 1] not in FUNCTION_WORDS:

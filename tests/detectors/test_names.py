@@ -152,6 +152,11 @@ def test_stage_name_prefixes_work_like_titles():
     assert persons("wait a lil bit") == []
 
 
+def test_title_in_tokenized_text():
+    # corpora tokenized word by word write "Dr. Cox" as "Dr . Cox"
+    assert persons("Dr . Cox still hittin em with some heavy life lessons") == ["Cox"]
+
+
 def test_possessive_slot_in_lower_case_text_without_known_names():
     # no gazetteer word and no capital letter: the cheap exit must not skip the possessive slot
     assert persons("kapil ' s expression at the end") == ["kapil"]
