@@ -32,7 +32,8 @@ Rules (one regex tokenizes; each token costs a few set lookups):
 6. context cues (general English, not corpus templates): a name after "my name is", "call me",
    "named" (any non-common word, 0.9), after a vocative or social verb ("hey", "thanks", "talked
    to", 0.8); a clause-initial name before a verb ("Onni shouted", "tyler is very reliable",
-   "Alonso and Lee were", 0.75); a clause-initial vocative ("Dariusz, can I ...", 0.85); lists of
+   "Alonso and Lee were", 0.75); a clause-initial vocative ("Dariusz, can I ...", 0.85) or a closing
+   one ("Where are my keys, Summer?", 0.75); lists of
    given names ("natalina, thomas, crystal and omar": the ambiguous ones go along, 0.7).
 7. places after cues: "lives in", "grew up in", "moved here from", "flying to" + any unknown
    capitalized word (0.86); bare prepositions (in, at, from, to, near) + a known town (geonames,
@@ -214,6 +215,8 @@ def _slot_offsets() -> dict[str, tuple[int, ...]]:
 
 
 _SLOT_AT = _slot_offsets()
+# what may follow a closing vocative: the end of the text or of the sentence
+_CLOSING = regex.compile(r"\s*[?!.]+\s*")
 # the tokens of a possessive, where a rare lower-case word is a name (rule 9)
 _POSSESSIVE = frozenset({"s", "where's"})
 
@@ -894,6 +897,17 @@ class NameDetector(Detector):
                 or i >= 2 and clitic(i - 1) and gap_ok(i - 1, i) and lows[i - 2] == "where" \
                 or prev == "where's"
             if (vocative or cue) and name_shaped(i):
+                out.append(Finding(toks[i][0], toks[i][1], "PERSON", _SLOT_SCORE, self.id, TIER_MODEL))
+                used[i] = True
+        # a closing vocative: a given name between a comma and the end of the sentence ("Where are
+        # my keys , Summer ?", "thanks for the help, Rohan"); not the last item of a list
+        for i in [k for k in range(2, n) if gaps[k - 1] == "," and style(k) == "title" and style(k - 1) != "title"]:
+            lw = lows[i]
+            if used[i] or not (gaz.is_given(lw) or lw in gaz.intl_first) or lw in STOP_CAPS \
+                    or gaz.is_place_token(lw) or lw in gaz.all_places:
+                continue
+            if _CLOSING.fullmatch(text, toks[i][1], toks[i + 1][0]) if i + 1 < n \
+                    else not text[toks[i][1]:].strip(" ?!.\n\t"):
                 out.append(Finding(toks[i][0], toks[i][1], "PERSON", _SLOT_SCORE, self.id, TIER_MODEL))
                 used[i] = True
 

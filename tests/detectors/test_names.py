@@ -152,6 +152,16 @@ def test_stage_name_prefixes_work_like_titles():
     assert persons("wait a lil bit") == []
 
 
+def test_closing_vocative():
+    assert persons("Where are my keys , Summer ?") == ["Summer"]
+    assert persons("thanks for the help, Rohan") == ["Rohan"]
+    assert persons("I love it, Grace! See you") == ["Grace"]
+    # a comma inside a sentence, a list, a place
+    assert persons("I met her, Summer was there") == []
+    assert persons("Spring, Summer, Fall") == []
+    assert persons("We flew to Paris, Texas.") == []
+
+
 def test_title_in_tokenized_text():
     # corpora tokenized word by word write "Dr. Cox" as "Dr . Cox"
     assert persons("Dr . Cox still hittin em with some heavy life lessons") == ["Cox"]
