@@ -215,6 +215,12 @@ def _slot_offsets() -> dict[str, tuple[int, ...]]:
 
 
 _SLOT_AT = _slot_offsets()
+# personal pronouns that refer back to a person, and nouns for people they could refer to instead
+PRONOUNS = frozenset("he his him himself she her herself he's she's he'd she'd he'll she'll he’s she’s".split())
+PEOPLE_NOUNS = frozenset("""
+dad mom mum father mother brother sister wife husband boyfriend girlfriend son daughter friend guy man
+woman boy girl kid teacher boss uncle aunt grandma grandpa player singer actor actress who
+""".split())
 # what may follow a closing vocative: the end of the text or of the sentence
 _CLOSING = regex.compile(r"\s*[?!.]+\s*")
 # the tokens of a possessive, where a rare lower-case word is a name (rule 9)
@@ -899,6 +905,22 @@ class NameDetector(Detector):
             if (vocative or cue) and name_shaped(i):
                 out.append(Finding(toks[i][0], toks[i][1], "PERSON", _SLOT_SCORE, self.id, TIER_MODEL))
                 used[i] = True
+        # a clause-initial unknown word that a later personal pronoun refers to ("Pyrion continues
+        # his streak", "if iDubbbz just plays with this when he's"): no person nor people noun between
+        if not PRONOUNS.isdisjoint(lows) and not any(f.entity == "PERSON" for f in out):
+            for i in range(n - 2):
+                lw = lows[i]
+                if used[i] or style(i) == "lower" or toks[i][2].isupper() or len(lw) < 3 \
+                        or lw in common and lw not in proper_nouns() or lw in STOP_CAPS or lw in FUNCTION_WORDS \
+                        or gaz.is_place_token(lw) or lw in gaz.all_places or lw in gaz.towns \
+                        or not clause_start(i) or style(i + 1) != "lower" or lows[i + 1] in FUNCTION_WORDS:
+                    continue
+                after = lows[i + 2:i + 10]
+                k = next((m for m, w in enumerate(after) if w in PRONOUNS), None)
+                if k is not None and PEOPLE_NOUNS.isdisjoint(after[:k]):
+                    out.append(Finding(toks[i][0], toks[i][1], "PERSON", _SLOT_SCORE, self.id, TIER_MODEL))
+                    used[i] = True
+                    break
         # a closing vocative: a given name between a comma and the end of the sentence ("Where are
         # my keys , Summer ?", "thanks for the help, Rohan"); not the last item of a list
         for i in [k for k in range(2, n) if gaps[k - 1] == "," and style(k) == "title" and style(k - 1) != "title"]:

@@ -47,7 +47,7 @@ from detectors.names import ORG_SUFFIX as _ORG_SUFFIX
 from detectors.names import ORG_SUFFIX_END as _ORG_SUFFIX_END
 from detectors.names import FUNCTION_WORDS as _FUNCTION_WORDS
 from detectors.names import STOP_CAPS as _STOP_CAPS
-from detectors.names import NameDetector
+from detectors.names import PEOPLE_NOUNS, PRONOUNS, NameDetector
 from detectors.names import with_honorific
 from detectors.settings import NerSettings
 
@@ -664,12 +664,6 @@ def extract(doc) -> tuple:
     return tuple((with_honorific(text, s) if ent == "PERSON" else s, e, ent) for s, e, ent in spans)
 
 
-_PRONOUN = regex.compile(r"\b(?:he|she|his|him|himself|her|herself)\b", regex.IGNORECASE)
-_PEOPLE_NOUN = regex.compile(r"\b(?:dad|mom|mum|father|mother|brother|sister|wife|husband|boyfriend|girlfriend|son|"
-                             r"daughter|friend|guy|man|woman|boy|girl|kid|teacher|boss|uncle|aunt|grandma|grandpa|"
-                             r"player|singer|actor|actress|who)\b", regex.IGNORECASE)
-
-
 def _people_by_pronoun(text: str, spans: list[list]) -> None:
     """A lone ORGANIZATION or LOCATION the next personal pronoun refers to is a person ("Kennedy is
     not the number one paid country singer he is amazing", "Lil Yachty sounds like he is"): only
@@ -686,8 +680,10 @@ def _people_by_pronoun(text: str, spans: list[list]) -> None:
     gaz = _gaz()
     if any(t in gaz.all_places or t in gaz.towns or gaz.is_place_token(t) for t in toks):
         return
-    m = _PRONOUN.search(text, sp[1], sp[1] + 60)
-    if m and not _PEOPLE_NOUN.search(text, 0, m.start()):
+    before = [w.lower() for w in _WORD.findall(text, 0, sp[0])]
+    after = [w.lower() for w in _WORD.findall(text, sp[1], sp[1] + 60)]
+    k = next((m for m, w in enumerate(after) if w in PRONOUNS), None)
+    if k is not None and PEOPLE_NOUNS.isdisjoint(before) and PEOPLE_NOUNS.isdisjoint(after[:k]):
         sp[2] = "PERSON"
 
 

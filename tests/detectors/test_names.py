@@ -162,6 +162,14 @@ def test_closing_vocative():
     assert persons("We flew to Paris, Texas.") == []
 
 
+def test_clause_initial_unknown_word_a_pronoun_refers_to():
+    assert persons("Pyrion continues his streak as the worst detective") == ["Pyrion"]
+    assert persons("I wonder if Zorbex just plays with this when he's bored") == ["Zorbex"]
+    # a people noun or a known person takes the pronoun; a place is no person
+    assert persons("Zorbex hired my brother and he loves it") == []
+    assert persons("Denver keeps growing and he moved there") == []
+
+
 def test_title_in_tokenized_text():
     # corpora tokenized word by word write "Dr. Cox" as "Dr . Cox"
     assert persons("Dr . Cox still hittin em with some heavy life lessons") == ["Cox"]
