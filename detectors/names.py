@@ -296,6 +296,12 @@ class Gazetteer:
     def is_surname(self, low: str) -> bool:
         return low in self.last or low in self.intl_last
 
+    def name_or_rare(self, low: str) -> bool:
+        """A census or international name, or no common English word: what a person may be called
+        ("Sheeran", "Pyrion"; not "Microsoft", "Tesla")."""
+        return self.is_given(low) or self.is_surname(low) or low in self.intl_first or low in self.intl_last \
+            or low not in self.common_words
+
     def is_place_token(self, low: str) -> bool:
         return low in self.big_places or low in self.cities or low in self.places
 
@@ -911,7 +917,8 @@ class NameDetector(Detector):
             for i in range(n - 2):
                 lw = lows[i]
                 if used[i] or style(i) == "lower" or toks[i][2].isupper() or len(lw) < 3 \
-                        or lw in common and lw not in proper_nouns() or lw in STOP_CAPS or lw in FUNCTION_WORDS \
+                        or lw in common and not (lw in proper_nouns() and gaz.name_or_rare(lw)) \
+                        or lw in STOP_CAPS or lw in FUNCTION_WORDS \
                         or gaz.is_place_token(lw) or lw in gaz.all_places or lw in gaz.towns \
                         or not clause_start(i) or style(i + 1) != "lower" or lows[i + 1] in FUNCTION_WORDS:
                     continue

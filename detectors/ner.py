@@ -678,8 +678,9 @@ def _people_by_pronoun(text: str, spans: list[list]) -> None:
     if not toks or len(toks) > 2 or any(t in _ORG_WORDS for t in toks):
         return
     gaz = _gaz()
-    if any(t in gaz.all_places or t in gaz.towns or gaz.is_place_token(t) for t in toks):
-        return
+    if any(t in gaz.all_places or t in gaz.towns or gaz.is_place_token(t) for t in toks) \
+            or not gaz.name_or_rare(toks[-1]):
+        return                      # a place, or a brand word: "Microsoft released it and he said"
     before = [w.lower() for w in _WORD.findall(text, 0, sp[0])]
     after = [w.lower() for w in _WORD.findall(text, sp[1], sp[1] + 60)]
     k = next((m for m, w in enumerate(after) if w in PRONOUNS), None)

@@ -168,6 +168,7 @@ def test_clause_initial_unknown_word_a_pronoun_refers_to():
     # a people noun or a known person takes the pronoun; a place is no person
     assert persons("Zorbex hired my brother and he loves it") == []
     assert persons("Denver keeps growing and he moved there") == []
+    assert persons("Tesla stock fell after the call, his analysts said") == []    # a brand word
 
 
 def test_title_in_tokenized_text():

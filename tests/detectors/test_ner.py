@@ -189,7 +189,8 @@ def test_lone_organization_a_pronoun_refers_to_is_a_person():
     # another person, a people noun or a known place takes the pronoun
     for text, span in (("Ortega met Zumba and he left", [[0, 6, "PERSON"], [11, 16, "ORGANIZATION"]]),
                        ("Zumba hired my dad and he loves it", [[0, 5, "ORGANIZATION"]]),
-                       ("Denver was cold and he left", [[0, 6, "LOCATION"]])):
+                       ("Denver was cold and he left", [[0, 6, "LOCATION"]]),
+                       ("Microsoft released a patch and he said it works", [[0, 9, "ORGANIZATION"]])):
         before = [list(sp) for sp in span]
         _people_by_pronoun(text, span)
         assert span == before, text
