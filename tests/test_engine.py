@@ -125,3 +125,13 @@ def test_a_nested_finding_is_rewritten_once_by_its_outer_span():
     inner = Finding(19, 24, "LOCATION", 0.9, "t")
     res = Transformer(BUILTIN_POLICIES["release"]).apply(text, [outer, inner])
     assert res.text == "at [ADDRESS] now" and res.counts == {"STREET_ADDRESS": 1}
+
+
+def test_a_kept_url_leaves_the_identifiers_inside_it_to_their_own_rewrite():
+    from scrubber.transform import Transformer
+    from detectors.registry import build_stack
+    from detectors.settings import DetectorSettings
+    text = "click https://x.com/unsubscribe?email=jane.doe@example.com or http://203.0.113.45/admin"
+    stack = build_stack(DetectorSettings(ner={"mode": "off"}, names=False))
+    res = Transformer(BUILTIN_POLICIES["stream"]).apply(text, stack.detect(text).findings)
+    assert res.text == "click https://x.com/unsubscribe?email=[EMAIL] or http://[IP]/admin"

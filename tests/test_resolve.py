@@ -45,3 +45,10 @@ def test_nested_places_do_not_overlap_each_other():
     address = f(0, 40, "STREET_ADDRESS", 0.8)
     a, b = f(20, 27, "LOCATION", 0.7, TIER_MODEL), f(25, 30, "LOCATION", 0.6, TIER_MODEL)
     assert resolve([a, b, address]) == [address, a]
+
+
+def test_an_identifier_inside_a_url_is_reported_nested_whichever_ranks_first():
+    url = f(0, 50, "URL", 0.9)
+    email = f(30, 45, "EMAIL_ADDRESS", 0.95, TIER_VALIDATED)     # outranks the URL (tier)
+    place = f(10, 15, "LOCATION", 0.8, TIER_MODEL)               # no identifier: not nested
+    assert resolve([email, place, url]) == [url, email]
