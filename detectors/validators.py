@@ -393,6 +393,24 @@ def high_entropy(text: str) -> bool:
     return shannon_entropy(t) >= 3.2
 
 
+@validator("secret")
+def secret(text: str) -> bool:
+    """A secret's value: a password-like value of 8+ characters that is not code reading it from
+    elsewhere ('os.environ[...]', 'settings.KEY', 'getenv(...)'), nor a placeholder made of words
+    ('your-secret-key-here', 'change_me_in_prod')."""
+    t = text.strip("'\"")
+    if len(t) < 8 or not password(t) or any(c in t for c in "()[]{}"):
+        return False
+    if _CODE_REF.match(t):
+        return False
+    return not (_WORDY.fullmatch(t) and _PLACEHOLDER_WORD.search(t.lower()))
+
+
+_CODE_REF = re.compile(r"(?:os|process|settings|config|env|self|this|app|ENV)\.[A-Za-z_]")
+_WORDY = re.compile(r"[A-Za-z]+(?:[-_ .][A-Za-z]+)*")
+_PLACEHOLDER_WORD = re.compile(r"your|here|change|example|placeholder|dummy|sample|secret|insert|replace|todo")
+
+
 @validator("password")
 def password(text: str) -> bool:
     """A password value, not a placeholder or a sentence word ('password is required')."""
