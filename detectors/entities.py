@@ -54,6 +54,7 @@ _CATALOGUE = [
     Entity("ADVERTISING_ID", "ID_NUMBER", Kind.DIRECT, "mobile advertising id (IDFA / GAID)"),
     Entity("ACCOUNT_ID", "ID_NUMBER", Kind.DIRECT, "customer, member or subscriber id (with context)"),
     Entity("MEDICAL_RECORD_NUMBER", "ID_NUMBER", Kind.DIRECT, "medical record or patient id (with context)"),
+    Entity("US_MBI", "ID_NUMBER", Kind.DIRECT, "US Medicare beneficiary identifier (with context)"),
     Entity("USERNAME", "ID_NUMBER", Kind.DIRECT,
            "an account's user name or login handle, given after a user name or login cue"),
     Entity("CRYPTO", "ID_NUMBER", Kind.DIRECT,

@@ -514,6 +514,22 @@ def email(text: str) -> bool:
     return tld in TLDS or (len(tld) >= 2 and tld.isalpha() and len(tld) <= 24 and tld not in _FILE_EXTS)
 
 
+@validator("email_obfuscated")
+def email_obfuscated(text: str) -> bool:
+    """An e-mail address with 'at' / 'dot' spelled out: at least one marker in brackets, or a plain
+    ' at ' with a spelled-out dot; the address it stands for must end in a known TLD."""
+    low = text.lower()
+    bracketed = _OBFUSCATION_MARK.search(low) is not None
+    if not bracketed and " dot " not in low:
+        return False
+    plain = _OBFUSCATION_MARK.sub(lambda m: "@" if "at" in m.group() or "@" in m.group() else ".", low)
+    plain = plain.replace(" dot ", ".").replace(" at ", "@")
+    return plain.count("@") == 1 and plain.rsplit(".", 1)[-1] in TLDS
+
+
+_OBFUSCATION_MARK = re.compile(r" ?[(\[{] ?(?:at|@|dot|\.) ?[)\]}] ?")
+
+
 _FILE_EXTS = frozenset("png jpg jpeg gif svg webp pdf txt csv json xml html htm js ts css exe dll so zip gz tar "
                        "docx doc xlsx xls pptx log yaml yml ini cfg".split())
 
