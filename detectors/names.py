@@ -914,9 +914,9 @@ class NameDetector(Detector):
         # a clause-initial unknown word that a later personal pronoun refers to ("Pyrion continues
         # his streak", "if iDubbbz just plays with this when he's"): no person nor people noun between
         if not PRONOUNS.isdisjoint(lows) and not any(f.entity == "PERSON" for f in out):
-            for i in range(n - 2):
+            for i in [k for k, st in enumerate(styles[:n - 2]) if st != "lower"]:
                 lw = lows[i]
-                if used[i] or style(i) == "lower" or toks[i][2].isupper() or len(lw) < 3 \
+                if used[i] or toks[i][2].isupper() or len(lw) < 3 \
                         or lw in common and not (lw in proper_nouns() and gaz.name_or_rare(lw)) \
                         or lw in STOP_CAPS or lw in FUNCTION_WORDS \
                         or gaz.is_place_token(lw) or lw in gaz.all_places or lw in gaz.towns \
@@ -930,7 +930,8 @@ class NameDetector(Detector):
                     break
         # a closing vocative: a given name between a comma and the end of the sentence ("Where are
         # my keys , Summer ?", "thanks for the help, Rohan"); not the last item of a list
-        for i in [k for k in range(2, n) if gaps[k - 1] == "," and style(k) == "title" and style(k - 1) != "title"]:
+        for i in [k + 1 for k, g in enumerate(gaps) if g == "," and k and styles[k + 1] == "title"
+                  and styles[k] != "title"] if "," in gaps else ():
             lw = lows[i]
             if used[i] or not (gaz.is_given(lw) or lw in gaz.intl_first) or lw in STOP_CAPS \
                     or gaz.is_place_token(lw) or lw in gaz.all_places:
@@ -1030,8 +1031,8 @@ class NameDetector(Detector):
                     continue
                 lw = lows[i]
                 if lw in common and proper is None:
-                    inner = [k for k in range(1, n) if not sentence_initial(k)]
-                    headline = sum(style(k) != "lower" for k in inner) > 0.5 * len(inner)
+                    lower_after_first = len(lowers) - (styles[0] == "lower")
+                    headline = n - 1 - lower_after_first > lower_after_first
                     proper = frozenset() if headline else proper_nouns()
                 if len(lw) < 3 or lw in common and lw not in proper or lw in STOP_CAPS or gaz.is_place_token(lw) \
                         or lw in gaz.all_places or sentence_initial(i) or _contraction(lw, common) \
