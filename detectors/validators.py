@@ -38,11 +38,50 @@ def digits_of(text: str) -> str:
     return compact if compact.isdecimal() else _NON_DIGITS.sub("", text)
 
 
+@validator("mod97")
+def mod97(text: str) -> bool:
+    """ISO 7064 MOD 97-10 over the letters and digits (the IBAN / creditor-reference check)."""
+    from stdnum.iso7064 import mod_97_10
+    compact = "".join(c for c in text if c.isalnum())
+    return bool(compact) and mod_97_10.is_valid(compact.upper())
+
+
+@validator("mod11")
+def mod11(text: str) -> bool:
+    """ISO 7064 MOD 11-2 over the digits, 'X' standing for 10 in the last place (ISNI, ORCID,
+    Chinese resident ids)."""
+    from stdnum.iso7064 import mod_11_2
+    compact = "".join(c for c in text if c.isdigit() or c in "xX")
+    return len(compact) > 1 and mod_11_2.is_valid(compact.upper())
+
+
+#: ``validator: stdnum:<module>`` in a pack: any python-stdnum format (``stdnum:gb.nhs``,
+#: ``stdnum:in_.aadhaar``), so a national id with a checksum needs a rule, not code.
+STDNUM_PREFIX = "stdnum:"
+
+
 def get_validator(name: str) -> Validator:
+    found = VALIDATORS.get(name)
+    if found is not None:
+        return found
+    if name.startswith(STDNUM_PREFIX):
+        return _stdnum_validator(name)
+    raise KeyError(f"unknown validator {name!r}; known: {', '.join(sorted(VALIDATORS))}, "
+                   f"or {STDNUM_PREFIX}<python-stdnum module>")
+
+
+def _stdnum_validator(name: str) -> Validator:
+    """``is_valid`` of the python-stdnum module ``name`` names, registered under that name."""
+    import importlib
+
+    module = name[len(STDNUM_PREFIX):]
     try:
-        return VALIDATORS[name]
-    except KeyError:
-        raise KeyError(f"unknown validator {name!r}; known: {', '.join(sorted(VALIDATORS))}") from None
+        is_valid = importlib.import_module(f"stdnum.{module}").is_valid
+    except (ImportError, AttributeError):
+        raise KeyError(f"unknown validator {name!r}: python-stdnum has no module "
+                       f"'stdnum.{module}' with is_valid()") from None
+    VALIDATORS[name] = is_valid
+    return is_valid
 
 
 @validator("luhn")
@@ -790,3 +829,59 @@ def ethereum(text: str) -> bool:
     if body is None or set(body) == {"0"}:
         return False
     return body.islower() or body.isupper() or body.isdigit() or _eip55_holds(body)
+
+
+# ------------------------------------------------------------------------- national ids, places
+# Most national ids with a checksum use python-stdnum directly (``validator: stdnum:gb.nhs``);
+# these are the formats it does not cover.
+
+_NINO_NEVER = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+
+@validator("uk_nino")
+def uk_nino(text: str) -> bool:
+    """A UK National Insurance number: HMRC never issues the prefixes BG, GB, KN, NK, NT, TN
+    and ZZ (the letter classes of the pattern exclude D, F, I, Q, U, V and O second)."""
+    compact = text.replace(" ", "").upper()
+    return len(compact) == 9 and compact[:2] not in _NINO_NEVER
+
+
+_NRIC_WEIGHTS = (2, 7, 6, 5, 4, 3, 2)
+_NRIC_CHECK = {"S": (0, "JZIHGFEDCBA"), "T": (4, "JZIHGFEDCBA"),
+               "F": (0, "XWUTRQPNMLK"), "G": (4, "XWUTRQPNMLK")}
+
+
+@validator("sg_nric")
+def sg_nric(text: str) -> bool:
+    """A Singapore NRIC / FIN (S, T, F, G series): the check letter of the weighted digit sum."""
+    t = text.upper()
+    if len(t) != 9 or t[0] not in _NRIC_CHECK or not t[1:8].isdigit():
+        return False
+    offset, letters = _NRIC_CHECK[t[0]]
+    total = offset + sum(w * (ord(c) - 48) for w, c in zip(_NRIC_WEIGHTS, t[1:8]))
+    return letters[total % 11] == t[8]
+
+
+_SIGNED_DECIMAL = re.compile(r"([-+−]?)(\d{1,3}\.\d+)\s*°?\s*([NSEWnsew]?)")
+
+
+@validator("coordinates")
+def coordinates(text: str) -> bool:
+    """A latitude and a longitude: |lat| <= 90, |lon| <= 180, not both zero ('0.0000, 0.0000'
+    is a null island placeholder), and no hemisphere letter that contradicts its axis."""
+    found = _SIGNED_DECIMAL.findall(text)
+    if len(found) != 2:
+        return False
+    (_, lat, lat_h), (_, lon, lon_h) = found
+    if lat_h.upper() in ("E", "W") or lon_h.upper() in ("N", "S"):
+        return False
+    la, lo = float(lat), float(lon)
+    return la <= 90.0 and lo <= 180.0 and (la, lo) != (0.0, 0.0)
+
+
+@validator("license_plate")
+def license_plate(text: str) -> bool:
+    """A vehicle registration after its cue: 2-10 letters and digits, at least one of each (a
+    year or a word after 'registration' is not a plate)."""
+    compact = text.replace("-", "").replace(" ", "")
+    return 2 <= len(compact) <= 10 and any(c.isdigit() for c in compact) and any(c.isalpha() for c in compact)

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from detectors.entities import ENTITIES, Kind
+
 Action = Literal["keep", "tag", "redact", "mask", "pseudonym", "surrogate", "encrypt", "drop_field", "drop_event"]
 KEY_PURPOSE = {"pseudonym": "pseudonym", "surrogate": "pseudonym", "encrypt": "encryption"}
 
@@ -86,7 +88,9 @@ class Policy(BaseModel):
 
 _KEEP = EntityAction(action="keep")
 _REDACT = EntityAction(action="redact")
-_SECRETS = {e: _REDACT for e in ("API_KEY", "PRIVATE_KEY", "PASSWORD", "JWT", "CREDENTIAL_URL")}
+# Every credential in the catalogue is redacted: a tag would still say a secret was there, but a
+# surrogate or pseudonym of a key is never useful training text.
+_SECRETS = {e.name: _REDACT for e in ENTITIES.values() if e.kind is Kind.SECRET}
 
 BUILTIN_POLICIES: dict[str, Policy] = {
     "stream": Policy(

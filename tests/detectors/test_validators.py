@@ -252,3 +252,59 @@ def test_ethereum_shape():
 def test_password_rejects_paths_and_setting_words(value, ok):
     """'PWD=/home/kpatel' in sudo logs is a working directory; 'ROOT_PASSWORD=random' a setting."""
     assert v.password(value) is ok
+
+
+@pytest.mark.parametrize(("name", "value", "ok"), [
+    ("stdnum:gb.nhs", "943 476 5919", True), ("stdnum:gb.nhs", "943 476 5918", False),
+    ("stdnum:in_.aadhaar", "4073 2021 5273", True), ("stdnum:in_.aadhaar", "4073 2021 5274", False),
+    ("stdnum:ca.sin", "732 926 126", True), ("stdnum:ca.sin", "046 454 287", False),
+])
+def test_stdnum_validators_by_name(name, value, ok):
+    assert v.get_validator(name)(value) is ok
+    assert v.get_validator(name) is v.get_validator(name)  # resolved once, then registered
+
+
+def test_stdnum_validator_of_a_missing_module_names_it():
+    with pytest.raises(KeyError, match=r"stdnum\.xx\.nothing"):
+        v.get_validator("stdnum:xx.nothing")
+
+
+@pytest.mark.parametrize(("nino", "ok"), [
+    ("AB 12 34 56 C", True), ("JG103759A", True),
+    ("GB123456A", False), ("NK123456B", False), ("ZZ123456D", False), ("AB12345C", False),
+])
+def test_uk_nino(nino, ok):
+    assert v.uk_nino(nino) is ok
+
+
+@pytest.mark.parametrize(("nric", "ok"), [
+    ("S1234567D", True), ("s1234567d", True),
+    ("S1234567A", False), ("M1234567D", False), ("S123456D", False),
+])
+def test_sg_nric(nric, ok):
+    assert v.sg_nric(nric) is ok
+
+
+@pytest.mark.parametrize(("pair", "ok"), [
+    ("40.7128, -74.0060", True), ("51.5074° N, 0.1278° W", True), ("-33.8688,151.2093", True),
+    ("95.1234, 10.1234", False),          # latitude beyond 90
+    ("45.1234, 190.1234", False),         # longitude beyond 180
+    ("0.0000, 0.0000", False),            # null island, a placeholder
+    ("51.5074 E, 0.1278 N", False),       # hemisphere letters on the wrong axes
+])
+def test_coordinates(pair, ok):
+    assert v.coordinates(pair) is ok
+
+
+@pytest.mark.parametrize(("plate", "ok"), [
+    ("7ABC123", True), ("AB12 CDE", True), ("KA-01-HH-1234", True),
+    ("2024", False), ("ABCDEF", False), ("A", False), ("ABCDE12345X", False),
+])
+def test_license_plate(plate, ok):
+    assert v.license_plate(plate) is ok
+
+
+def test_generic_check_digit_validators():
+    assert v.get_validator("mod97")("1234 5676") and not v.get_validator("mod97")("1234 5677")
+    assert v.mod11("0000-0002-1825-0097") and v.mod11("0000-0002-1694-233X")  # ORCID iDs
+    assert not v.mod11("0000-0002-1825-0098") and not v.mod11("")
