@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -294,6 +294,52 @@ def _trie_branch(node: dict) -> bytes:
     return b"(?:" + body + b")?" if None in node else body
 
 
+_REGEX_SYNTAX = frozenset(b".^$*+?{}[]\\|()")
+
+
+def _is_literal(pattern: bytes) -> bool:
+    """Whether a (bytes) regex matches exactly its own text: no character of regex syntax."""
+    return not _REGEX_SYNTAX.intersection(pattern)
+
+
+_RUN_GATES = (6, 10, 13)
+_QUANTIFIERS = frozenset(b"?*+{")
+
+
+def _required_zero_run(pattern: bytes) -> int:
+    """The longest run of '0' (a digit, in a shape) that every match of the shape regex
+    ``pattern`` contains, judged conservatively from its text: runs outside groups and classes,
+    the last '0' of a run dropped when a quantifier follows it; 0 when the pattern has an
+    alternation or an escape, which this does not read."""
+    if b"|" in pattern or b"\\" in pattern:
+        return 0
+    best = run = depth = 0
+    in_class = in_braces = False
+    for k, c in enumerate(pattern):
+        nxt = pattern[k + 1] if k + 1 < len(pattern) else None
+        if in_class:
+            in_class = c != ord("]")
+            continue
+        if in_braces:  # a counted quantifier's digits are no characters of the text
+            in_braces = c != ord("}")
+            continue
+        if c == ord("0") and depth == 0:
+            run += 1
+            if nxt is not None and nxt in _QUANTIFIERS:
+                best, run = max(best, run - 1), 0
+            continue
+        best, run = max(best, run), 0
+        if c == ord("["):
+            in_class = True
+        elif c == ord("{"):
+            in_braces = True
+        elif c == ord("("):
+            depth += 1
+        elif c == ord(")"):
+            depth -= 1
+    return max(best, run)
+
+
 def _bits(mask: int) -> list[int]:
     """Indices of the set bits of ``mask``, lowest first (one step per set bit)."""
     out = []
@@ -431,14 +477,32 @@ class PatternDetector(Detector):
         self.rules = [CompiledRule.build(rule, pack.pack) for pack in packs for rule in pack.rules]
         self._index = _KeywordIndex([r.keywords for r in self.rules])
         self._free_bits = sum(1 << i for i, r in enumerate(self.rules) if not r.keywords)
-        self._shape_search = {i: r.shape.search for i, r in enumerate(self.rules) if r.shape is not None}
-        self._shaped_bits = sum(1 << i for i in self._shape_search)
+        # A shape without regex syntax is a literal: ``in`` finds it several times faster than a
+        # search call, and most id formats' shapes are literals ('000000-0000000').
+        self._shape_test: dict[int, bytes | Callable[[bytes], object]] = {
+            i: r.shape.pattern if _is_literal(r.shape.pattern) else r.shape.search
+            for i, r in enumerate(self.rules) if r.shape is not None}
+        self._shaped_bits = sum(1 << i for i in self._shape_test)
+        # Digit-run gates: a shape that needs, say, eleven digits in a row fails on every text
+        # without a run of six; one ``in`` test rules out all such rules at once, before their
+        # own tests (national ids are mostly long digit runs; the texts that hold one are few).
+        gates: dict[int, int] = {}
+        for i, r in enumerate(self.rules):
+            if r.shape is not None:
+                run = _required_zero_run(r.shape.pattern)
+                level = max((g for g in _RUN_GATES if g <= run), default=0)
+                if level:
+                    gates[level] = gates.get(level, 0) | 1 << i
+        # ascending: a text without a run of n digits has none of any longer run either
+        self._run_gates = [(b"0" * g, sum(b for lvl, b in gates.items() if lvl >= g))
+                           for g in sorted(gates)]
         self._trusted_bits = sum(1 << i for i, r in enumerate(self.rules) if r.trusted)
         self._levels = sorted({r.rule.min_digits for r in self.rules})
         # _level_masks[n]: the rules whose min_digits is among the n lowest levels.
         self._level_masks = [sum(1 << i for i, r in enumerate(self.rules) if r.rule.min_digits in self._levels[:n])
                              for n in range(len(self._levels) + 1)]
         self._chosen_memo: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        self._shape_tests_memo: dict[int, list[tuple[int, bytes | Callable[[bytes], object]]]] = {}
         self._by_detector_id = {r.detector_id: r for r in self.rules}
 
     @classmethod
@@ -462,10 +526,25 @@ class PatternDetector(Detector):
         key = (mask | self._free_bits) & self._level_masks[bisect_right(self._levels, ndigits)]
         if key & self._shaped_bits and text.isascii():
             shape = text_shape(raw)
-            for i in _bits(key & self._shaped_bits):
-                if self._shape_search[i](shape) is None:
-                    key ^= 1 << i
+            for run, bits in self._run_gates:
+                if key & bits and run not in shape:
+                    key &= ~bits
+                    break
+            for bit, test in self._shape_tests_of(key & self._shaped_bits):
+                if (test not in shape) if test.__class__ is bytes else (test(shape) is None):
+                    key ^= bit
         return _Features(lower, first_digit, key)
+
+    def _shape_tests_of(self, shaped: int) -> list[tuple[int, bytes | Callable[[bytes], object]]]:
+        """(rule bit, shape test) of the rules in ``shaped``, memoised: the same few sets of
+        rules reach the shape tests text after text, and walking the bits of a wide mask costs
+        more than the tests themselves."""
+        tests = self._shape_tests_memo.get(shaped)
+        if tests is None:
+            if len(self._shape_tests_memo) >= 50_000:
+                self._shape_tests_memo.clear()
+            tests = self._shape_tests_memo[shaped] = [(1 << i, self._shape_test[i]) for i in _bits(shaped)]
+        return tests
 
     def _chosen(self, key: int) -> tuple[list[int], list[int], list[int]]:
         """The rules of ``key`` in rule order: all, the trusted ones, the others (memoised: keys

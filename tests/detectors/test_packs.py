@@ -8,7 +8,7 @@ import pytest
 
 from detectors.base import BudgetExceeded
 from detectors.pack import builtin_pack_paths, load_pack
-from detectors.pattern import CompiledRule, PatternDetector, lower_same_length
+from detectors.pattern import CompiledRule, PatternDetector, _is_literal, _required_zero_run, lower_same_length
 
 PACKS = [load_pack(p) for p in builtin_pack_paths()]
 RULES = [(pack.pack, rule) for pack in PACKS for rule in pack.rules]
@@ -230,6 +230,24 @@ def test_shape_matches_wherever_the_pattern_does(pack, rule):
     assert len(matched) > len(rule.examples.match)
     missed = [t for t in matched if compiled.shape.search(text_shape(utf8(t))) is None]
     assert not missed, f"{pack}.{rule.id}: shape misses {missed[:5]}"
+    # the digit-run gate the detector derives from the shape is a necessary condition too
+    run = b"0" * _required_zero_run(compiled.shape.pattern)
+    short = [t for t in matched if run not in text_shape(utf8(t))]
+    assert not short, f"{pack}.{rule.id}: digit-run gate {len(run)} misses {short[:5]}"
+
+
+@pytest.mark.parametrize(("shape", "run"), [
+    (b"000000-0000000", 7), (b"00000000000000000[0a]", 17), (b"aaaa000000aaaaaa", 6),
+    (b"000[ -]?000[ -]?000", 3), (b"00000000-?a", 8), (b"0000+", 3), (b"0{1,3}", 0), (b":[0a]{0,4}:", 0), (b"a{2}000000", 6),
+    (b"[0a]{12}", 0), (b"(?:00000000)?0", 1), (b"000|00000000", 0), (b"\\.000000", 0),
+])
+def test_required_zero_run_reads_shapes_conservatively(shape, run):
+    assert _required_zero_run(shape) == run
+
+
+def test_literal_shapes_are_tested_with_in():
+    assert _is_literal(b"000000-0000000") and _is_literal(b"aa 00")
+    assert not any(map(_is_literal, (b"0{3}", b"0[ -]0", b"a?0", b"0\\.0", b"(0)", b"0|a", b"0.0")))
 
 
 def test_shape_prefilter_keeps_non_ascii_texts():
