@@ -305,6 +305,16 @@ class Gazetteer:
     def is_place_token(self, low: str) -> bool:
         return low in self.big_places or low in self.cities or low in self.places
 
+    def is_rare(self, low: str) -> bool:
+        """A word of three or more letters too rare to be English ("kaite", "olusegun"): what a
+        name from a list no gazetteer has looks like. Frequencies are remembered (bounded)."""
+        z = self.zipf.get(low)
+        if z is None:
+            z = self.zipf[low] = _zipf(low)
+            if len(self.zipf) > 200_000:
+                self.zipf.clear()
+        return z < _RARE_ZIPF and len(low) >= 3
+
 
 def _census(path: str) -> Iterable[tuple[str, float, int]]:
     with open(path, encoding="ascii") as fh:
@@ -538,13 +548,7 @@ class NameDetector(Detector):
             <= _POPULAR_LAST_RANK and last not in gaz.very_common
 
     def _rare(self, low: str) -> bool:
-        gaz = self.gaz
-        z = gaz.zipf.get(low)
-        if z is None:
-            z = gaz.zipf[low] = _zipf(low)
-            if len(gaz.zipf) > 200_000:
-                gaz.zipf.clear()
-        return z < _RARE_ZIPF and len(low) >= 3
+        return self.gaz.is_rare(low)
 
     def detect(self, text: str, deadline: float) -> list[Finding]:
         gaz = self.gaz
@@ -635,6 +639,25 @@ class NameDetector(Detector):
                         for k in range(i, j + 1):
                             used[k] = True
                         skip = j + 1
+
+        # rule 1c: a Title-case pair of names from other countries' lists ("Priya Nair", "Olusegun
+        # Adeyemi", "Tomasz Kowalczyk"): an international given name, or a word too rare to be
+        # English, before a surname of the census or international lists; neither a common word
+        # nor a place, and at least one of them a listed name.
+        for i in titles:
+            j = i + 1
+            if used[i] or j >= n or used[j] or style(j) != "title" or not adjacent(i, j):
+                continue
+            lw, lj = lows[i], lows[j]
+            given = lw in gaz.intl_first or lw in first
+            if not (given or self._rare(lw)) or not (lj in last or lj in gaz.intl_last) \
+                    or lw in gaz.common_words or lj in gaz.common_words or lw in STOP_CAPS \
+                    or gaz.is_place_token(lw) or gaz.is_place_token(lj) or lw in gaz.all_places \
+                    or lj in gaz.all_places or ORG_SUFFIX.match(text, toks[j][1]):
+                continue
+            out.append(Finding(toks[i][0], toks[j][1], "PERSON", (0.75 if given else 0.6) + 0.1 * context,
+                               self.id, TIER_MODEL))
+            used[i] = used[j] = True
 
         # Context rules. Known places first, so that "flying to Austin" is a place, not a person.
         common = gaz.common_words

@@ -555,6 +555,13 @@ def relabel(surface: str, entity: str) -> str:
                 and not any(t in _PLACE_WORDS for t in toks) \
                 and all(gaz.is_surname(t) or gaz.is_given(t) or t not in gaz.common_words for t in toks[1:]):
             return "PERSON"
+        # a word too rare to be English before surnames: "Olusegun Adeyemi", "Ananya Iyer"
+        if 2 <= len(toks) <= 3 and " ".join(_SPAN_TOKEN.findall(surface)) == surface \
+                and gaz.is_rare(toks[0]) and toks[0] not in gaz.all_places \
+                and not any(t in _PLACE_WORDS for t in toks) \
+                and all(gaz.is_surname(t) and t not in gaz.common_words and t not in gaz.all_places
+                        for t in toks[1:]):
+            return "PERSON"
     return entity
 
 

@@ -257,3 +257,13 @@ def test_no_name_in_a_person_slot_for_words_brands_and_contractions():
                  "OMFG WHY THIS", "why did the car stop", "Sunday , do you work",
                  "The failed logins came from 52.10.157.63 last night.", "they proposed EU-wide measures"):
         assert persons(text) == [], text
+
+
+def test_title_case_pairs_of_international_names():
+    # rule 1c: an international given name, or a word too rare to be English, before a surname
+    assert persons("Contact: Priya Nair") == ["Priya Nair"]
+    assert persons("cc: Olusegun Adeyemi") == ["Olusegun Adeyemi"]
+    assert persons("Sent by Tomasz Kowalczyk on Monday") == ["Tomasz Kowalczyk"]
+    # common words, places and firms are not taken
+    for text in ("We visited Priya Beach", "Nintendo Switch Lite", "Quxzor Paris", "Priya Nair Ltd filed"):
+        assert "Priya Nair" not in persons(text) and not any(" " in p for p in persons(text)), text

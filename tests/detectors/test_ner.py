@@ -163,6 +163,8 @@ def test_relabel_given_names_and_org_suffixes():
     assert relabel("Dariusz", "ORGANIZATION") == "PERSON"
     assert relabel("Krisztián", "LOCATION") == "PERSON"
     assert relabel("Logan Bykova", "LOCATION") == "PERSON"
+    assert relabel("Olusegun Adeyemi", "LOCATION") == "PERSON"   # a rare word before a surname
+    assert relabel("Gardena / Compton", "LOCATION") == "LOCATION"  # two places, not a name
     # places stay places, companies stay companies
     for place in ("Jackson Heights", "Beverly Hills", "Greece", "Madison Square"):
         assert relabel(place, "LOCATION") == "LOCATION", place
