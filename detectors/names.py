@@ -249,6 +249,11 @@ _MOTION = frozenset("fly flying flew drive driving drove move moved moving go go
                     "born grew raised based".split())
 
 
+# Words that start the unit line of an address: no part of a name before them ("Dr. Stacy
+# Jónasdóttir Suite 683"), though "suite" is also a census surname.
+_UNIT_WORDS = frozenset("suite ste apt apartment unit flat floor room bldg building box".split())
+
+
 # Legal-form suffixes: a span that ends with one (or is followed by one) is an organization.
 # Case-sensitive: "as", "co", "sa" in lower case are words.
 _SUFFIX_ALT = (r"Inc|INC|LLC|L\.L\.C|Ltd|LTD|Limited|Corp|CORP|Corporation|GmbH|AG|PLC|plc|LLP|S\.A|SAS|SARL|"
@@ -598,8 +603,15 @@ class NameDetector(Detector):
                     lows[i + 1] in first or lows[i + 1] in last or style(i + 1) == "title") \
                     and lows[i + 1] not in FUNCTION_WORDS and text[toks[i][1]:toks[i + 1][0]] in (" ", ". ", " . "):
                 j = i + 1
+                # the rest of the name: census or international names, or in Title case a word too
+                # rare to be English ("Ms. Alicia Laaksonen")
                 while j + 1 < n and adjacent(j, j + 1) and style(j + 1) == style(i + 1) and (
-                        lows[j + 1] in last or lows[j + 1] in first) and lows[j + 1] not in FUNCTION_WORDS:
+                        lows[j + 1] in last or lows[j + 1] in first
+                        or (lows[j + 1] in gaz.intl_last or lows[j + 1] in gaz.intl_first
+                            or style(j + 1) == "title" and self._rare(lows[j + 1]))
+                        and lows[j + 1] not in gaz.common_words) \
+                        and lows[j + 1] not in FUNCTION_WORDS and lows[j + 1] not in _UNIT_WORDS \
+                        and not gaz.is_place_token(lows[j + 1]):
                     j += 1
                 out.append(Finding(toks[i + 1][0], toks[j][1], "PERSON", 0.8, self.id, TIER_MODEL))
                 for k in range(i, j + 1):

@@ -267,3 +267,8 @@ def test_title_case_pairs_of_international_names():
     # common words, places and firms are not taken
     for text in ("We visited Priya Beach", "Nintendo Switch Lite", "Quxzor Paris", "Priya Nair Ltd filed"):
         assert "Priya Nair" not in persons(text) and not any(" " in p for p in persons(text)), text
+
+
+def test_title_takes_international_and_rare_surnames_but_stops_at_a_unit():
+    assert persons("Ms. Alicia Laaksonen") == ["Ms. Alicia Laaksonen"]
+    assert persons("Dr. Stacy Jónasdóttir Suite 683 11 Brucknerweg 141")[0] == "Dr. Stacy Jónasdóttir"
