@@ -37,6 +37,19 @@ did have has had the a an this that not on to with for of and
 """.split())
 
 
+# greetings and interjections of chat ("thanks obama", "lol kanye")
+_CHAT_CUES = frozenset("thanks thank thx lol lmao omg haha wow why what who how where when".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _chat_words() -> frozenset[str]:
+    """Words that make a sentence read as chat: function words, chat cues, and the verbs the
+    names rules read a person's clause by ("ronaldo scored again", "kanye dropped an album")."""
+    from detectors.names import SUBJECT_VERBS  # names imports this module: loaded on first use
+
+    return _CHAT_WORDS | _CHAT_CUES | SUBJECT_VERBS
+
+
 @functools.lru_cache(maxsize=1)
 def proper_nouns() -> frozenset[str]:
     """Lower-case forms of the words usually written capitalized (see module doc). Loads in about
@@ -63,7 +76,7 @@ def proper_noun_starts(text: str, skip: frozenset[str], covered: Sequence[tuple[
     proper = proper_nouns()
     if proper.isdisjoint(_LOWER_WORD.findall(text)):
         return []
-    if "!" not in text and "?" not in text and _CHAT_WORDS.isdisjoint(_WORD.findall(text.lower())):
+    if "!" not in text and "?" not in text and _chat_words().isdisjoint(_WORD.findall(text.lower())):
         return []
     return [m.start() for m in _LOWER_WORD.finditer(text)
             if m.group() in proper and m.group() not in skip and not _MODEL_NUMBER.match(text, m.end())

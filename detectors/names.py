@@ -164,12 +164,12 @@ admitted insisted announced tweeted posted texted emailed called thinks thought 
 loved likes liked hates hated knows knew gave gives went goes came comes looks looked makes made
 gets got needs needed tried died married lives lived grew works worked plays played sings sang
 sounds seems seemed deserves deserved smiled laughed cried spent joined left became started won lost
-bought sent received paid
+bought sent received paid scored dropped killed beat beats invaded signed released
 """.split())
 _PERSON_VERBS_WEAK = frozenset("is was has had will can did does isn't wasn't doesn't didn't can't won't "
                                "are were have".split())
 _INTRO_WORDS = frozenset(w for cue in _NAME_INTRO for w in cue)
-_SUBJECT_VERBS = _PERSON_VERBS | _PERSON_VERBS_WEAK
+SUBJECT_VERBS = _PERSON_VERBS | _PERSON_VERBS_WEAK
 _LIST_GAPS = frozenset({",", "&", ",&"})    # between the items of a list of names (rule 8)
 _CLAUSE_WORDS = frozenset("and but so because cuz coz when then that if lol ok okay yeah yes oh omg haha "
                           "also while since although though um well".split())
@@ -833,7 +833,7 @@ class NameDetector(Detector):
 
         # rule 7: a clause-initial name before a verb ("Onni shouted at Eric", "tyler is very
         # reliable", "Alonso and Lee were engineers"), or a vocative ("Linus, lately ...")
-        for v in [k for k in range(1, n) if lows[k] in _SUBJECT_VERBS]:
+        for v in [k for k in range(1, n) if lows[k] in SUBJECT_VERBS]:
             lv = lows[v]
             strong_verb = lv in _PERSON_VERBS
             if not gap_ok(v - 1, v):

@@ -32,6 +32,8 @@ def test_words_mostly_written_in_lower_case_are_not(word):
     ("messi watching this game tv .", ["messi"]),
     ("Wait simon wears glasses ? ? ?", ["simon"]),
     ("is it just me or is kendrick better", ["kendrick"]),
+    ("thanks obama", ["obama"]),                 # a chat cue, no punctuation
+    ("ronaldo scored again", ["ronaldo"]),       # a person's verb makes it a clause
 ])
 def test_proper_nouns_in_chat_are_capitalized(text, expected):
     assert capitalized(text) == expected
