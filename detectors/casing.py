@@ -66,7 +66,12 @@ def proper_nouns() -> frozenset[str]:
             lower_lp = get(low)
             if lower_lp is None or lp - lower_lp >= _MIN_LOG_RATIO:
                 out.add(low)
-    return frozenset(out)
+    return frozenset(out | _PROPER_SINCE)
+
+
+# People whose names the 2015 frequencies underweight: later fame ("trump" was then mostly the
+# card-game word, "mrbeast" did not exist) or a rare common-word twin ("drake", "musk").
+_PROPER_SINCE = frozenset("trump drake lebron musk pewdiepie mrbeast".split())
 
 
 def proper_noun_starts(text: str, skip: frozenset[str], covered: Sequence[tuple[int, int]] = ()) -> list[int]:

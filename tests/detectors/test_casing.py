@@ -34,6 +34,7 @@ def test_words_mostly_written_in_lower_case_are_not(word):
     ("is it just me or is kendrick better", ["kendrick"]),
     ("thanks obama", ["obama"]),                 # a chat cue, no punctuation
     ("ronaldo scored again", ["ronaldo"]),       # a person's verb makes it a clause
+    ("why is drake so sad", ["drake"]),          # fame the 2015 frequencies underweight
 ])
 def test_proper_nouns_in_chat_are_capitalized(text, expected):
     assert capitalized(text) == expected
