@@ -66,19 +66,25 @@ def proper_nouns() -> frozenset[str]:
             lower_lp = get(low)
             if lower_lp is None or lp - lower_lp >= _MIN_LOG_RATIO:
                 out.add(low)
-    return frozenset(out | _PROPER_SINCE)
+    return frozenset(out)
 
 
 # People whose names the 2015 frequencies underweight: later fame ("trump" was then mostly the
-# card-game word, "mrbeast" did not exist) or a rare common-word twin ("drake", "musk").
+# card-game word, "mrbeast" did not exist) or a rare common-word twin ("drake", "musk"). Only
+# for truecasing chat: a capitalized "Trump card" at a sentence start stays an ordinary word.
 _PROPER_SINCE = frozenset("trump drake lebron musk pewdiepie mrbeast".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _typed_proper_nouns() -> frozenset[str]:
+    return proper_nouns() | _PROPER_SINCE
 
 
 def proper_noun_starts(text: str, skip: frozenset[str], covered: Sequence[tuple[int, int]] = ()) -> list[int]:
     """Where the lower-case proper nouns of ``text`` start, if the text reads as chat (see module
     doc). ``skip``: words never capitalized (function words, interjections); ``covered``:
     character ranges to leave alone (what the names gazetteer already reported)."""
-    proper = proper_nouns()
+    proper = _typed_proper_nouns()
     if proper.isdisjoint(_LOWER_WORD.findall(text)):
         return []
     if "!" not in text and "?" not in text and _chat_words().isdisjoint(_WORD.findall(text.lower())):
