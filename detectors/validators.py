@@ -179,7 +179,9 @@ def credit_card_regional(text: str) -> bool:
 
 @validator("us_ssn")
 def us_ssn(text: str) -> bool:
-    """SSA rules: area not 000, 666 or 900-999; group not 00; serial not 0000; no known fakes."""
+    """SSA rules: area not 000, 666 or 900-999; group not 00; serial not 0000; not one digit
+    repeated. The famous voided numbers (078-05-1120 of the wallet insert, 123-45-6789) are SSNs
+    by form and are what people paste as one: failing closed, they are reported too."""
     if not _consistent_separators(text):
         return False
     d = digits_of(text)
@@ -188,9 +190,7 @@ def us_ssn(text: str) -> bool:
     area, group, serial = int(d[:3]), int(d[3:5]), int(d[5:])
     if area == 0 or area == 666 or area >= 900 or group == 0 or serial == 0:
         return False
-    if d in ("078051120", "219099999", "123456789") or len(set(d)) == 1:
-        return False
-    return True
+    return len(set(d)) > 1
 
 
 @validator("us_itin")
