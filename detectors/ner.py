@@ -180,8 +180,8 @@ _ACRONYMS = frozenset("iban ssn dob ups usps dhl fedex pdf id ip url faq otp pin
 
 # Names of kinds of numbers and codes, which the model sometimes takes for organizations
 _NUMBER_WORDS = frozenset("iban bic swift ssn itin tin ein dob vin imei pin otp cvv cvc mrn id ip url "
-                          "iso isbn sku upc ean".split())
-
+                          "iso isbn sku upc ean nhs nino sin bsn pesel aadhaar pan tfn abn nric curp cpf "
+                          "nif nie pps cpr".split())
 
 
 _NEVER_CAPITALIZED = _STOP_CAPS | _FUNCTION_WORDS
