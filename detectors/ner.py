@@ -41,7 +41,7 @@ from pathlib import Path
 import regex
 
 from detectors.base import BudgetExceeded, Detector
-from detectors.casing import capitalize_at, proper_noun_starts, proper_nouns
+from detectors.casing import _chat_words, capitalize_at, proper_noun_starts, proper_nouns
 from detectors.finding import TIER_MODEL, Finding
 from detectors.names import ORG_SUFFIX as _ORG_SUFFIX
 from detectors.names import ORG_SUFFIX_END as _ORG_SUFFIX_END
@@ -668,7 +668,24 @@ def extract(doc) -> tuple:
             spans.append([s, e, lab])
     spans = _merge_firms(text, spans)
     _people_by_pronoun(text, spans)
+    _towns_in_queries(text, spans)
     return tuple((with_honorific(text, s) if ent == "PERSON" else s, e, ent) for s, e, ent in spans)
+
+
+def _towns_in_queries(text: str, spans: list[list]) -> None:
+    """In a search query (no chat word or verb, no sentence punctuation), a lone known town the
+    model calls a PERSON is the place: "movies playing tonight Austin", "james reed obituary
+    Austin". In a sentence ("Austin said he would come", "Poor Carson . . .") the model's
+    reading stands."""
+    if "!" in text or "?" in text or text.rstrip().endswith(".") or not any(ent == "PERSON" for *_, ent in spans):
+        return
+    if not _chat_words().isdisjoint(_SPAN_TOKEN.findall(text.lower())):
+        return
+    gaz = _gaz()
+    for span in spans:
+        s, e, ent = span
+        if ent == "PERSON" and (text[s:e].lower() in gaz.towns or text[s:e].lower() in gaz.all_places):
+            span[2] = "LOCATION"
 
 
 def _people_by_pronoun(text: str, spans: list[list]) -> None:

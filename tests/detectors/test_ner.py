@@ -238,3 +238,15 @@ def test_founders_list_is_people():
     text = "our 3 founders: Turgeon, Guerra and Ewing."
     parts = [(text.index(w), text.index(w) + len(w)) for w in ("Turgeon", "Guerra", "Ewing")]
     assert not _firm(text, parts)
+
+
+def test_a_town_the_model_calls_a_person_in_a_query_is_a_place():
+    from detectors.ner import _towns_in_queries
+    for text in ("movies playing tonight Austin", "james reed obituary Austin"):
+        spans = [[text.index("Austin"), len(text), "PERSON"]]
+        _towns_in_queries(text, spans)
+        assert spans[0][2] == "LOCATION", text
+    for text in ("Austin said he would come", "Poor Austin . . .", "where is Austin ?"):
+        spans = [[text.index("Austin"), text.index("Austin") + 6, "PERSON"]]
+        _towns_in_queries(text, spans)
+        assert spans[0][2] == "PERSON", text
