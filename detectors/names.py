@@ -249,6 +249,11 @@ _MOTION = frozenset("fly flying flew drive driving drove move moved moving go go
                     "born grew raised based".split())
 
 
+# Common words English capitalizes because they name a people ("European", "Italian", "Chinese",
+# "British"): rule 5 does not take them for unknown names.
+_DEMONYM_ENDINGS = ("ean", "ian", "ese", "ish", "can", "ch")
+
+
 # Words that start the unit line of an address: no part of a name before them ("Dr. Stacy
 # Jónasdóttir Suite 683"), though "suite" is also a census surname.
 _UNIT_WORDS = frozenset("suite ste apt apartment unit flat floor room bldg building box".split())
@@ -1069,7 +1074,8 @@ class NameDetector(Detector):
                     lower_after_first = len(lowers) - (styles[0] == "lower")
                     headline = n - 1 - lower_after_first > lower_after_first
                     proper = frozenset() if headline else proper_nouns()
-                if len(lw) < 3 or lw in common and lw not in proper or lw in STOP_CAPS or gaz.is_place_token(lw) \
+                if len(lw) < 3 or lw in common and (lw not in proper or lw.endswith(_DEMONYM_ENDINGS)) \
+                        or lw in STOP_CAPS or gaz.is_place_token(lw) \
                         or lw in gaz.all_places or sentence_initial(i) or _contraction(lw, common) \
                         or i > 0 and lows[i - 1] in _NOT_PERSON_PREP:
                     continue

@@ -272,3 +272,8 @@ def test_title_case_pairs_of_international_names():
 def test_title_takes_international_and_rare_surnames_but_stops_at_a_unit():
     assert persons("Ms. Alicia Laaksonen") == ["Ms. Alicia Laaksonen"]
     assert persons("Dr. Stacy Jónasdóttir Suite 683 11 Brucknerweg 141")[0] == "Dr. Stacy Jónasdóttir"
+
+
+def test_demonyms_are_no_unknown_names():
+    assert persons("Germany's representative to the European Union's veterinary committee") == []
+    assert persons("He joined the Italian team") == []
