@@ -244,6 +244,8 @@ _CUE_LAST = frozenset(c[-1] for cues in (_NAME_INTRO, _PERSON_LEFT, _PLACE_LEFT)
 _PLACE_PREP = frozenset("in at from to near around outside across into toward towards via".split())
 _PLACE_LINK = frozenset("de del della di da do dos das du des la le les los el al am an der den sur "
                         "upon on en nad pod".split())
+# lower-case words inside the name of a known place ("Bosnia and Herzegovina", "Isle of Man")
+_NAME_LINK = frozenset("and of the".split())
 _MOTION = frozenset("fly flying flew drive driving drove move moved moving go going went travel traveling "
                     "travelling trip flight flights head heading headed relocate relocated live lives lived "
                     "born grew raised based".split())
@@ -706,10 +708,11 @@ class NameDetector(Detector):
         def known_place_at(i: int) -> int:
             """Number of tokens of the known place (town, state, country) starting at token i."""
             lw = lows[i]
-            for cand in gaz.town_multi.get(lw, ()):
+            for cand in (*gaz.town_multi.get(lw, ()), *gaz.places.get(lw, ())):
                 k = len(cand)
                 if i + k <= n and tuple(lows[i:i + k]) == cand and all(adjacent(i + m, i + m + 1) for m in range(k - 1)) \
-                        and all(capitalized(i + m) or lows[i + m] in _PLACE_LINK for m in range(k)):
+                        and all(capitalized(i + m) or lows[i + m] in _PLACE_LINK or lows[i + m] in _NAME_LINK
+                                for m in range(k)):
                     return k
             return 1 if lw in gaz.towns or lw in gaz.all_places else 0
 

@@ -277,3 +277,8 @@ def test_title_takes_international_and_rare_surnames_but_stops_at_a_unit():
 def test_demonyms_are_no_unknown_names():
     assert persons("Germany's representative to the European Union's veterinary committee") == []
     assert persons("He joined the Italian team") == []
+
+
+def test_known_place_of_several_words_after_a_cue():
+    assert places("She moved here from Bosnia and Herzegovina") == ["Bosnia and Herzegovina"]
+    assert persons("She moved here from Bosnia and Herzegovina") == []
