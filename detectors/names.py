@@ -1119,8 +1119,15 @@ class NameDetector(Detector):
                 matched = 0
                 for cand in gaz.places.get(lw, ()):
                     k = len(cand)
-                    if i + k <= n and tuple(lows[i:i + k]) == cand and all(adjacent(i + m, i + m + 1) for m in range(k - 1)) \
-                            and not any(used[i:i + k]):
+                    if i + k <= n and tuple(lows[i:i + k]) == cand and all(adjacent(i + m, i + m + 1) for m in range(k - 1)):
+                        # a lone given name inside a known place of several words ("el salvador",
+                        # "san jose") was a guess (rule 3, below 0.5): the place takes it back
+                        a, b = toks[i][0], toks[i + k - 1][1]
+                        inside = [f for f in out if f.start < b and a < f.end]
+                        if any(used[i:i + k]) and not (k > 1 and inside and all(
+                                f.entity == "PERSON" and f.score < 0.5 and a <= f.start and f.end <= b for f in inside)):
+                            continue
+                        out = [f for f in out if f not in inside]
                         matched = k
                         break
                 if not matched and (lw in gaz.big_places or lw in gaz.cities):

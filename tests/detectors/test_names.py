@@ -282,3 +282,8 @@ def test_demonyms_are_no_unknown_names():
 def test_known_place_of_several_words_after_a_cue():
     assert places("She moved here from Bosnia and Herzegovina") == ["Bosnia and Herzegovina"]
     assert persons("She moved here from Bosnia and Herzegovina") == []
+
+
+def test_lower_case_place_takes_back_a_lone_given_name_inside_it():
+    assert places("flights to el salvador") == ["el salvador"] and persons("flights to el salvador") == []
+    assert persons("salvador is moving") != [] or places("salvador is moving") == []  # alone: not a place
